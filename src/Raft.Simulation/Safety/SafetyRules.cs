@@ -1,0 +1,223 @@
+namespace Raft.Simulation;
+
+/// <summary>The properties of Figure 3 of the Raft paper, plus two invariants of Figure 2.</summary>
+public static class SafetyRules
+{
+    /// <summary>A fresh set of the Figure 3 rules (they keep history, so one set per run).</summary>
+    public static IReadOnlyList<ISafetyRule> Figure3() =>
+        [new ElectionSafety(), new LeaderAppendOnly(), new LogMatching(), new CommittedEntriesAgree(), new IndexInvariants()];
+}
+
+/// <summary>"At most one leader can be elected in a given term." (§5.2)</summary>
+public sealed class ElectionSafety : ISafetyRule
+{
+    private readonly Dictionary<long, int> _leaderOf = [];
+
+    public string Name => "Election Safety";
+
+    public string Section => "§5.2, Figure 3";
+
+    public string? Check(IReadOnlyList<IRaftNode> nodes, IReadOnlySet<int> changed)
+    {
+        foreach (var node in nodes)
+        {
+            if (node.Role != Role.Leader || !changed.Contains(node.Id))
+            {
+                continue;
+            }
+            if (_leaderOf.TryGetValue(node.CurrentTerm, out var other) && other != node.Id)
+            {
+                return $"Two leaders in term {node.CurrentTerm}: node {other} and node {node.Id}. A node may vote once per term, " +
+                       "and a leader needs a majority of votes, so two majorities in one term would share a voter that voted twice.";
+            }
+            _leaderOf[node.CurrentTerm] = node.Id;
+        }
+        return null;
+    }
+}
+
+/// <summary>"A leader never overwrites or deletes entries in its log; it only appends new entries." (§5.3)</summary>
+public sealed class LeaderAppendOnly : ISafetyRule
+{
+    private readonly Dictionary<IRaftNode, (long Term, LogEntry[] Log)> _asLeader = new(ReferenceEqualityComparer.Instance);
+
+    public string Name => "Leader Append-Only";
+
+    public string Section => "§5.3, Figure 3";
+
+    public string? Check(IReadOnlyList<IRaftNode> nodes, IReadOnlySet<int> changed)
+    {
+        foreach (var node in nodes)
+        {
+            if (!changed.Contains(node.Id))
+            {
+                continue;
+            }
+            if (node.Role != Role.Leader)
+            {
+                _asLeader.Remove(node);
+                continue;
+            }
+            var log = node.Log;
+            if (_asLeader.TryGetValue(node, out var before) && before.Term == node.CurrentTerm)
+            {
+                if (log.Count < before.Log.Length)
+                {
+                    return $"Leader {node.Id} of term {node.CurrentTerm} shrank its log from {before.Log.Length} to {log.Count} entries; a leader only appends.";
+                }
+                for (var i = before.Log.Length - 1; i >= 0 && i >= before.Log.Length - 64; i--)
+                {
+                    if (!Equals(log[i], before.Log[i]))
+                    {
+                        return $"Leader {node.Id} of term {node.CurrentTerm} overwrote its entry at index {i + 1} ({before.Log[i]} became {log[i]}); a leader only appends.";
+                    }
+                }
+            }
+            _asLeader[node] = (node.CurrentTerm, [.. log]);
+        }
+        return null;
+    }
+}
+
+/// <summary>
+/// "If two logs contain an entry with the same index and term, then the logs are identical in all
+/// entries up through the given index." (§5.3)
+/// </summary>
+public sealed class LogMatching : ISafetyRule
+{
+    public string Name => "Log Matching";
+
+    public string Section => "§5.3, Figure 3";
+
+    public string? Check(IReadOnlyList<IRaftNode> nodes, IReadOnlySet<int> changed)
+    {
+        foreach (var a in nodes)
+        {
+            if (!changed.Contains(a.Id))
+            {
+                continue;
+            }
+            foreach (var b in nodes)
+            {
+                if (a.Id == b.Id)
+                {
+                    continue;
+                }
+                var la = a.Log;
+                var lb = b.Log;
+                // The highest index where both logs hold an entry of the same term...
+                var k = Math.Min(la.Count, lb.Count);
+                while (k > 0 && la[k - 1].Term != lb[k - 1].Term)
+                {
+                    k--;
+                }
+                // ...must be preceded by identical entries.
+                for (var i = 0; i < k; i++)
+                {
+                    if (!Equals(la[i], lb[i]))
+                    {
+                        return $"Nodes {a.Id} and {b.Id} both hold an entry of term {la[k - 1].Term} at index {k}, " +
+                               $"but differ at index {i + 1}: {la[i]} versus {lb[i]}. A follower must accept entries only " +
+                               "after checking prevLogIndex and prevLogTerm.";
+                    }
+                }
+            }
+        }
+        return null;
+    }
+}
+
+/// <summary>
+/// Leader Completeness (§5.4): "If a log entry is committed in a given term, then that entry will be
+/// present in the logs of the leaders for all higher-numbered terms." And State Machine Safety
+/// (§5.4.3): "If a server has applied a log entry at a given index to its state machine, no other
+/// server will ever apply a different log entry for the same index." Checked on commitIndex: every
+/// entry a node counts as committed must equal every other node's committed entry at that index.
+/// </summary>
+public sealed class CommittedEntriesAgree : ISafetyRule
+{
+    private readonly List<(LogEntry Entry, long Term, int Node)> _committed = [];
+
+    public string Name => "Leader Completeness and State Machine Safety";
+
+    public string Section => "§5.4, Figure 3";
+
+    public string? Check(IReadOnlyList<IRaftNode> nodes, IReadOnlySet<int> changed)
+    {
+        foreach (var node in nodes)
+        {
+            if (!changed.Contains(node.Id))
+            {
+                continue;
+            }
+            var log = node.Log;
+            var upTo = Math.Min(node.CommitIndex, log.Count);
+            for (var i = 0; i < upTo; i++)
+            {
+                if (i < _committed.Count)
+                {
+                    if (!Equals(_committed[i].Entry, log[i]))
+                    {
+                        return $"Node {node.Id} counts {log[i]} at index {i + 1} as committed, but node {_committed[i].Node} " +
+                               $"committed {_committed[i].Entry} there. Two servers would apply different commands at the same index.";
+                    }
+                }
+                else
+                {
+                    _committed.Add((log[i], node.CurrentTerm, node.Id));
+                }
+            }
+        }
+        foreach (var leader in nodes)
+        {
+            if (leader.Role != Role.Leader)
+            {
+                continue;
+            }
+            var log = leader.Log;
+            for (var i = 0; i < _committed.Count; i++)
+            {
+                var (entry, term, _) = _committed[i];
+                if (term <= leader.CurrentTerm && (i >= log.Count || !Equals(log[i], entry)))
+                {
+                    return $"Leader {leader.Id} of term {leader.CurrentTerm} lacks the entry {entry} committed at index {i + 1} in term {term}. " +
+                           "A candidate must win votes only from nodes whose logs are no more up to date than its own (§5.4.1), " +
+                           "and a leader may count replicas only for entries of its own term (§5.4.2).";
+                }
+            }
+        }
+        return null;
+    }
+}
+
+/// <summary>Figure 2's index invariants: lastApplied &lt;= commitIndex &lt;= last log index, all non-negative.</summary>
+public sealed class IndexInvariants : ISafetyRule
+{
+    public string Name => "Index invariants";
+
+    public string Section => "Figure 2";
+
+    public string? Check(IReadOnlyList<IRaftNode> nodes, IReadOnlySet<int> changed)
+    {
+        foreach (var node in nodes)
+        {
+            if (!changed.Contains(node.Id))
+            {
+                continue;
+            }
+            if (node.CurrentTerm < 0 || node.CommitIndex < 0 || node.LastApplied < 0)
+            {
+                return $"Node {node.Id} has a negative term or index (term {node.CurrentTerm}, commitIndex {node.CommitIndex}, lastApplied {node.LastApplied}).";
+            }
+            if (node.CommitIndex > node.Log.Count)
+            {
+                return $"Node {node.Id} has commitIndex {node.CommitIndex} but only {node.Log.Count} log entries.";
+            }
+            if (node.LastApplied > node.CommitIndex)
+            {
+                return $"Node {node.Id} applied up to index {node.LastApplied} but has committed only up to {node.CommitIndex}; apply only committed entries.";
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,119 @@
+namespace Raft.Simulation;
+
+/// <summary>
+/// A <see cref="TimeProvider"/> whose clock moves only when the simulation says so. Timers wait in
+/// a priority queue ordered by (due time, creation order); when one is due its callback is posted
+/// to the <see cref="SimulationScheduler"/>, never run inline, so firing order never depends on who
+/// asked for the time. Works with <c>Task.Delay(t, time, ct)</c>, <c>PeriodicTimer</c>,
+/// <c>CancellationTokenSource(t, time)</c> and <c>WaitAsync(t, time)</c>.
+/// </summary>
+public sealed class SimulatedTime : TimeProvider
+{
+    /// <summary>Simulated time 0: an arbitrary fixed instant, the same in every run.</summary>
+    public static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private readonly SimulationScheduler _scheduler;
+    private readonly PriorityQueue<(SimTimer Timer, long Version), (long Due, long Seq)> _timers = new();
+    private long _nowTicks;
+    private long _seq;
+
+    public SimulatedTime(SimulationScheduler scheduler) => _scheduler = scheduler;
+
+    /// <summary>Time since the start of the run.</summary>
+    public TimeSpan Elapsed => TimeSpan.FromTicks(_nowTicks);
+
+    public override DateTimeOffset GetUtcNow() => Epoch.AddTicks(_nowTicks);
+
+    public override long GetTimestamp() => _nowTicks;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        _scheduler.CheckOnSimulationThread("TimeProvider.CreateTimer");
+        var timer = new SimTimer(this, callback, state);
+        timer.Change(dueTime, period);
+        return timer;
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the simulation after <paramref name="delay"/>.</summary>
+    internal void Schedule(TimeSpan delay, Action action)
+    {
+        var timer = new SimTimer(this, static s => ((Action)s!)(), action);
+        timer.Change(delay, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Moves the clock to the next due timer, if it is due no later than <paramref name="limit"/>,
+    /// and posts its callback. Returns false when no timer is due by then.
+    /// </summary>
+    internal bool FireNext(TimeSpan limit)
+    {
+        while (_timers.TryPeek(out var entry, out var key))
+        {
+            if (entry.Version != entry.Timer.Version)
+            {
+                _timers.Dequeue(); // changed or disposed since it was queued
+                continue;
+            }
+            if (key.Due > limit.Ticks)
+            {
+                return false;
+            }
+            _timers.Dequeue();
+            _nowTicks = Math.Max(_nowTicks, key.Due);
+            var timer = entry.Timer;
+            if (timer.PeriodTicks > 0)
+            {
+                Enqueue(timer, _nowTicks + timer.PeriodTicks);
+            }
+            else
+            {
+                timer.Version++;
+            }
+            _scheduler.Post(static s => ((SimTimer)s!).Fire(), timer);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Moves the clock forward to <paramref name="to"/> (never backwards).</summary>
+    internal void AdvanceTo(TimeSpan to) => _nowTicks = Math.Max(_nowTicks, to.Ticks);
+
+    private void Enqueue(SimTimer timer, long due)
+    {
+        timer.Version++;
+        _timers.Enqueue((timer, timer.Version), (due, _seq++));
+    }
+
+    private sealed class SimTimer(SimulatedTime time, TimerCallback callback, object? state) : ITimer
+    {
+        public long Version;
+        public long PeriodTicks;
+
+        public void Fire() => callback(state);
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            PeriodTicks = period == Timeout.InfiniteTimeSpan || period <= TimeSpan.Zero ? 0 : period.Ticks;
+            if (dueTime == Timeout.InfiniteTimeSpan)
+            {
+                Version++; // cancels a queued firing
+                return true;
+            }
+            var due = time._nowTicks + Math.Max(0, dueTime.Ticks);
+            time.Enqueue(this, due);
+            return true;
+        }
+
+        public void Dispose() => Version++;
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

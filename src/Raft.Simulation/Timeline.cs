@@ -1,0 +1,284 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace Raft.Simulation;
+
+/// <summary>
+/// Draws a run as a timeline: one lane per node, coloured by role (grey follower, orange candidate,
+/// green leader, black crashed), its term and log/commit index written where they change,
+/// messages as arrows from sender to receiver (lost ones end in a red cross), and network changes,
+/// remarks and failures as vertical lines. Hover over an arrow to read the message.
+/// </summary>
+public sealed class Timeline
+{
+    private const int Left = 70;
+    private const int Top = 64;
+    private const int LaneHeight = 64;
+    private const int Band = 16;
+    private readonly Trace _trace;
+    private readonly TimeSpan _from;
+    private readonly TimeSpan _to;
+    private readonly double _pxPerMs;
+
+    /// <param name="trace">The run to draw.</param>
+    /// <param name="from">Start of the window to draw (default: the start of the run).</param>
+    /// <param name="to">End of the window (default: the last event).</param>
+    /// <param name="width">Approximate width of the drawing area in pixels.</param>
+    public Timeline(Trace trace, TimeSpan? from = null, TimeSpan? to = null, int width = 1400)
+    {
+        _trace = trace;
+        _from = from ?? TimeSpan.Zero;
+        var last = trace.Events.Count == 0 ? TimeSpan.Zero : trace.Events[^1].At;
+        _to = to ?? (last > _from ? last + TimeSpan.FromMilliseconds(5) : _from + TimeSpan.FromMilliseconds(100));
+        _pxPerMs = Math.Clamp(width / Math.Max(1, (_to - _from).TotalMilliseconds), 0.05, 8);
+    }
+
+    private double X(TimeSpan t) => Left + (Math.Clamp(t.Ticks, _from.Ticks, _to.Ticks) - _from.Ticks) / (double)TimeSpan.TicksPerMillisecond * _pxPerMs;
+
+    private static double LaneY(int node) => Top + (node - 1) * LaneHeight + LaneHeight / 2.0;
+
+    private static string F(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
+
+    private static string E(string s) => WebUtility.HtmlEncode(s);
+
+    /// <summary>The timeline as a standalone SVG element.</summary>
+    public string Svg()
+    {
+        var width = X(_to) + 30;
+        var height = Top + _trace.NodeCount * LaneHeight + 30;
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture,
+            $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{F(width)}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"11\">");
+        sb.Append("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\">" +
+                  "<path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"context-stroke\"/></marker>" +
+                  "<pattern id=\"down\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">" +
+                  "<rect width=\"6\" height=\"6\" fill=\"#616161\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#212121\" stroke-width=\"3\"/></pattern></defs>");
+        sb.Append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
+        Legend(sb);
+        Axis(sb, height);
+        Lanes(sb);
+        Messages(sb);
+        Markers(sb, height);
+        sb.Append("</svg>");
+        return sb.ToString();
+    }
+
+    /// <summary>A self-contained HTML page with a title, the seed, and the timeline.</summary>
+    public string Html(string title)
+    {
+        var failure = _trace.Events.OfType<RunFailed>().FirstOrDefault();
+        var sb = new StringBuilder();
+        sb.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").Append(E(title)).Append("</title></head>")
+          .Append("<body style=\"font-family:sans-serif;margin:16px\">").Append(Fragment(title));
+        if (failure is not null)
+        {
+            sb.Append("<p style=\"color:#c62828\"><b>").Append(E(failure.Rule)).Append(" (").Append(E(failure.Section)).Append(")</b>: ")
+              .Append(E(failure.Sentence)).Append("</p>");
+        }
+        sb.Append("<details><summary>Trace (").Append(_trace.Events.Count).Append(" events)</summary><pre style=\"font-size:11px\">")
+          .Append(E(_trace.Text())).Append("</pre></details></body></html>");
+        return sb.ToString();
+    }
+
+    /// <summary>The title and the timeline as an HTML fragment, for a notebook cell.</summary>
+    public string Fragment(string title) =>
+        $"<div><h4 style=\"margin:4px 0\">{E(title)} <small style=\"color:#757575\">seed {_trace.Seed}</small></h4>" +
+        $"<div style=\"overflow-x:auto;border:1px solid #e0e0e0\">{Svg()}</div></div>";
+
+    /// <summary>Writes <see cref="Html"/> to <paramref name="path"/>, creating folders, and returns the full path.</summary>
+    public string WriteHtml(string path, string title)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, Html(title));
+        return full;
+    }
+
+    private static void Legend(StringBuilder sb)
+    {
+        var items = new (string Colour, string Label, bool Line)[]
+        {
+            (RoleColour(Role.Follower), "follower", false), (RoleColour(Role.Candidate), "candidate", false),
+            (RoleColour(Role.Leader), "leader", false), ("url(#down)", "crashed", false),
+            (MessageColour("RequestVote"), "RequestVote", true), (MessageColour("RequestVoteReply"), "vote reply", true),
+            (MessageColour("AppendEntries"), "AppendEntries", true), (MessageColour("AppendEntriesReply"), "append reply", true),
+            ("#e53935", "lost", true),
+        };
+        var x = 10.0;
+        foreach (var (colour, label, line) in items)
+        {
+            sb.Append(line
+                ? $"<line x1=\"{F(x)}\" y1=\"14\" x2=\"{F(x + 18)}\" y2=\"14\" stroke=\"{colour}\" stroke-width=\"2\"/>"
+                : $"<rect x=\"{F(x)}\" y=\"8\" width=\"18\" height=\"12\" fill=\"{colour}\"/>");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(x + 22)}\" y=\"18\">{label}</text>");
+            x += 30 + label.Length * 6.2;
+        }
+    }
+
+    private void Axis(StringBuilder sb, int height)
+    {
+        var spanMs = (_to - _from).TotalMilliseconds;
+        var step = new[] { 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 60000 }
+            .FirstOrDefault(s => s * _pxPerMs >= 70, 60000);
+        for (var ms = Math.Ceiling(_from.TotalMilliseconds / step) * step; ms <= _from.TotalMilliseconds + spanMs; ms += step)
+        {
+            var x = X(TimeSpan.FromMilliseconds(ms));
+            sb.Append(CultureInfo.InvariantCulture,
+                $"<line x1=\"{F(x)}\" y1=\"{Top - 16}\" x2=\"{F(x)}\" y2=\"{height - 24}\" stroke=\"#eeeeee\"/>" +
+                $"<text x=\"{F(x)}\" y=\"{Top - 20}\" text-anchor=\"middle\" fill=\"#757575\">{ms:0} ms</text>");
+        }
+    }
+
+    private void Lanes(StringBuilder sb)
+    {
+        var states = _trace.Events.OfType<NodeStateChanged>().GroupBy(e => e.Node).ToDictionary(g => g.Key, g => g.ToList());
+        for (var node = 1; node <= _trace.NodeCount; node++)
+        {
+            var y = LaneY(node);
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"10\" y=\"{F(y + 4)}\" font-weight=\"bold\">n{node}</text>");
+            // Segments: a state holds from its event until the next state, crash or the end.
+            var marks = _trace.Events
+                .Where(e => e is NodeStateChanged s && s.Node == node || e is NodeCrashed c && c.Node == node)
+                .ToList();
+            NodeStateChanged? previous = null;
+            for (var i = 0; i < marks.Count; i++)
+            {
+                var start = marks[i].At;
+                var end = i + 1 < marks.Count ? marks[i + 1].At : _to;
+                if (end < _from || start > _to)
+                {
+                    previous = marks[i] as NodeStateChanged ?? previous;
+                    continue;
+                }
+                var x1 = X(start);
+                var w = Math.Max(0.5, X(end) - x1);
+                if (marks[i] is NodeCrashed)
+                {
+                    sb.Append(CultureInfo.InvariantCulture,
+                        $"<rect x=\"{F(x1)}\" y=\"{F(y - Band / 2.0)}\" width=\"{F(w)}\" height=\"{Band}\" fill=\"url(#down)\"><title>n{node} crashed at {TraceEvent.Milliseconds(start)} ms</title></rect>");
+                    previous = null;
+                    continue;
+                }
+                var s = (NodeStateChanged)marks[i];
+                sb.Append(CultureInfo.InvariantCulture,
+                    $"<rect x=\"{F(x1)}\" y=\"{F(y - Band / 2.0)}\" width=\"{F(w)}\" height=\"{Band}\" fill=\"{RoleColour(s.Role)}\"><title>{E(s.Describe())}</title></rect>");
+                if (previous is null || previous.Term != s.Term || previous.Role != s.Role)
+                {
+                    sb.Append(CultureInfo.InvariantCulture,
+                        $"<text x=\"{F(x1 + 2)}\" y=\"{F(y - Band / 2.0 - 3)}\" fill=\"#37474f\">T{s.Term}{(s.Role == Role.Leader ? " leader" : "")}</text>");
+                }
+                if (previous is null || previous.LogLength != s.LogLength || previous.CommitIndex != s.CommitIndex)
+                {
+                    sb.Append(CultureInfo.InvariantCulture,
+                        $"<text x=\"{F(x1 + 2)}\" y=\"{F(y + Band / 2.0 + 11)}\" fill=\"#546e7a\" font-size=\"10\">log {s.LogLength} · commit {s.CommitIndex}</text>");
+                }
+                previous = s;
+            }
+        }
+    }
+
+    private void Messages(StringBuilder sb)
+    {
+        var sent = new Dictionary<long, MessageSent>();
+        var drawn = 0;
+        foreach (var e in _trace.Events)
+        {
+            if (drawn > 6000)
+            {
+                break; // keep the picture readable and small; narrow the window to see more
+            }
+            switch (e)
+            {
+                case MessageSent m:
+                    sent[m.Id] = m;
+                    break;
+                case MessageDelivered d when sent.TryGetValue(d.Id, out var m) && d.At >= _from && m.At <= _to:
+                    Arrow(sb, m, d.At, lost: false, reason: null);
+                    drawn++;
+                    break;
+                case MessageDropped d when sent.TryGetValue(d.Id, out var m) && d.At >= _from && m.At <= _to:
+                    Arrow(sb, m, d.At, lost: true, reason: d.Reason);
+                    drawn++;
+                    break;
+                case MessageDropped d when d.At >= _from && d.At <= _to:
+                    // Dropped at the send itself (the message never left).
+                    break;
+            }
+        }
+    }
+
+    private void Arrow(StringBuilder sb, MessageSent m, TimeSpan end, bool lost, string? reason)
+    {
+        var x1 = X(m.At);
+        var y1 = LaneY(m.From) + (m.To > m.From ? Band / 2.0 : -Band / 2.0);
+        var x2 = X(end);
+        var y2 = LaneY(m.To) + (m.To > m.From ? -Band / 2.0 : Band / 2.0);
+        if (lost)
+        {
+            // A lost message stops partway, at a red cross.
+            var f = end == m.At ? 0.35 : 0.6;
+            x2 = x1 + (Math.Max(x2, x1 + 8) - x1) * f;
+            y2 = y1 + (y2 - y1) * f;
+        }
+        var colour = lost ? "#e53935" : MessageColour(m.Kind);
+        var heavy = m.Message.ToString()!.Contains("Entries = [", StringComparison.Ordinal) ? 2 : 1;
+        var title = E($"#{m.Id} n{m.From}→n{m.To} at {TraceEvent.Milliseconds(m.At)} ms: {m.Message}" + (lost ? $" — lost ({reason})" : ""));
+        sb.Append(
+            $"<line x1=\"{F(x1)}\" y1=\"{F(y1)}\" x2=\"{F(x2)}\" y2=\"{F(y2)}\" stroke=\"{colour}\" stroke-width=\"{heavy}\"" +
+            (lost ? "" : " marker-end=\"url(#arrow)\"") + (m.Kind.EndsWith("Reply", StringComparison.Ordinal) ? " stroke-dasharray=\"3 2\"" : "") +
+            $"><title>{title}</title></line>");
+        if (lost)
+        {
+            sb.Append(CultureInfo.InvariantCulture,
+                $"<text x=\"{F(x2)}\" y=\"{F(y2 + 4)}\" text-anchor=\"middle\" fill=\"#e53935\" font-weight=\"bold\">×<title>{title}</title></text>");
+        }
+    }
+
+    private void Markers(StringBuilder sb, int height)
+    {
+        var row = 0;
+        foreach (var e in _trace.Events)
+        {
+            if (e.At < _from || e.At > _to)
+            {
+                continue;
+            }
+            var (text, colour) = e switch
+            {
+                NetworkChanged n => (n.Description, "#6a1b9a"),
+                Remark r => (r.Text, "#0277bd"),
+                RunFailed f => ($"{f.Rule}: {f.Sentence}", "#c62828"),
+                NodeCrashed c => ($"crash n{c.Node}", "#212121"),
+                NodeRestarted r => ($"restart n{r.Node}", "#212121"),
+                _ => (null, null),
+            };
+            if (text is null)
+            {
+                continue;
+            }
+            var x = X(e.At);
+            var short_ = text.Length > 60 ? text[..57] + "..." : text;
+            sb.Append(CultureInfo.InvariantCulture,
+                $"<line x1=\"{F(x)}\" y1=\"{Top - 12}\" x2=\"{F(x)}\" y2=\"{height - 20}\" stroke=\"{colour}\" stroke-dasharray=\"4 3\"/>" +
+                $"<text x=\"{F(x + 3)}\" y=\"{height - 20 + 12 * (row % 2) - 2}\" fill=\"{colour}\">{E(short_)}<title>{E(text)}</title></text>");
+            row++;
+        }
+    }
+
+    private static string RoleColour(Role role) => role switch
+    {
+        Role.Leader => "#66bb6a",
+        Role.Candidate => "#ffb74d",
+        _ => "#cfd8dc",
+    };
+
+    private static string MessageColour(string kind) => kind switch
+    {
+        "RequestVote" => "#1e88e5",
+        "RequestVoteReply" => "#64b5f6",
+        "AppendEntries" => "#2e7d32",
+        "AppendEntriesReply" => "#81c784",
+        _ => "#8e24aa",
+    };
+}

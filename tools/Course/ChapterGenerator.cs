@@ -1,0 +1,303 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Course;
+
+/// <summary>Which copy of a chapter to produce.</summary>
+public enum Variant
+{
+    /// <summary>chapters/NN-slug: earlier chapters solved, this chapter's TODOs as stubs.</summary>
+    Starter,
+
+    /// <summary>solutions/NN-slug: everything up to this chapter solved.</summary>
+    Solution,
+}
+
+/// <summary>A TODO of a chapter, as the starter shows it.</summary>
+public sealed record TodoItem(int Chapter, string Id, string Instruction, string File, int Line);
+
+/// <summary>
+/// Turns the one annotated source (source/Raft) into every chapter's starter and reference solution,
+/// so code shared by chapters is written once. Directives are whole-line comments:
+/// <list type="bullet">
+/// <item><c>//@since NN</c> as a file's first line: the file exists from chapter NN on.</item>
+/// <item><c>//@since NN</c> ... <c>//@end</c>: lines that exist from chapter NN on.</item>
+/// <item><c>//@before NN</c> ... <c>//@end</c>: lines that exist only before chapter NN, written in the
+/// source behind <c>//~ </c> so the source itself stays the latest chapter.</item>
+/// <item><c>//@todo NN Id: instruction</c> ... <c>//@end</c>: the solution of a TODO of chapter NN. Chapter NN's
+/// starter gets <c>// TODO(chNN): instruction</c> and a <c>throw new NotImplementedException(...)</c> instead;
+/// later starters and all solutions from NN on get the lines between. Code after a TODO block in the
+/// same method becomes unreachable in the starter, so a TODO block should end its method.</item>
+/// </list>
+/// </summary>
+public sealed partial class ChapterGenerator(CourseManifest course)
+{
+    private const string SolutionHeader = "// Reference solution, generated from source/Raft by tools/chaptergen. Edit the source, not this file.";
+
+    [GeneratedRegex(@"^(?<indent>\s*)//@(?<verb>since|before|todo|end)\b\s*(?<rest>.*)$")]
+    private static partial Regex Directive();
+
+    [GeneratedRegex(@"^(?<nn>\d{2})\s+(?<id>[A-Za-z][A-Za-z0-9]*):\s*(?<text>.+)$")]
+    private static partial Regex TodoArgs();
+
+    public CourseManifest Course { get; } = course;
+
+    /// <summary>Every file of chapter <paramref name="chapter"/>'s <paramref name="variant"/>, by path relative to its folder.</summary>
+    public SortedDictionary<string, string> Render(int chapter, Variant variant)
+    {
+        var ch = Course[chapter];
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var todos = new List<TodoItem>();
+        var sourceRoot = Path.Combine(Course.Root, Course.SourceDir);
+        foreach (var path in Directory.EnumerateFiles(sourceRoot, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var rel = Path.GetRelativePath(sourceRoot, path).Replace('\\', '/');
+            if (rel.StartsWith("bin/", StringComparison.Ordinal) || rel.StartsWith("obj/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var text = Transform(rel, File.ReadAllText(path), chapter, variant, todos);
+            if (text is not null)
+            {
+                files[rel] = variant == Variant.Solution ? SolutionHeader + "\n" + text : text;
+            }
+        }
+        files[$"{ch.AssemblyName}{(variant == Variant.Solution ? ".Solution" : "")}.csproj"] = ProjectFile(ch, variant);
+        if (variant == Variant.Starter)
+        {
+            files["README.md"] = StarterReadme(ch, todos.Where(t => t.Chapter == chapter).ToList());
+        }
+        return files;
+    }
+
+    /// <summary>The TODOs of chapter <paramref name="chapter"/>, with where they stand in its starter.</summary>
+    public IReadOnlyList<TodoItem> Todos(int chapter)
+    {
+        var todos = new List<TodoItem>();
+        var sourceRoot = Path.Combine(Course.Root, Course.SourceDir);
+        foreach (var path in Directory.EnumerateFiles(sourceRoot, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            Transform(Path.GetRelativePath(sourceRoot, path).Replace('\\', '/'), File.ReadAllText(path), chapter, Variant.Starter, todos);
+        }
+        return todos.Where(t => t.Chapter == chapter).ToList();
+    }
+
+    /// <summary>Writes a rendering into <paramref name="targetDir"/>, replacing the files it generates and deleting stale .cs files.</summary>
+    public void Write(int chapter, Variant variant, string targetDir)
+    {
+        var files = Render(chapter, variant);
+        Directory.CreateDirectory(targetDir);
+        foreach (var stale in ExistingSourceFiles(targetDir).Where(f => !files.ContainsKey(f)))
+        {
+            File.Delete(Path.Combine(targetDir, stale));
+        }
+        foreach (var (rel, text) in files)
+        {
+            var full = Path.Combine(targetDir, rel);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, text);
+        }
+    }
+
+    /// <summary>
+    /// The differences between what the source generates and what is committed: an empty list means
+    /// every chapter is in step with source/Raft.
+    /// </summary>
+    public IReadOnlyList<string> Check(bool includeStarters)
+    {
+        var problems = new List<string>();
+        foreach (var ch in Course.Available)
+        {
+            var variants = includeStarters ? new[] { Variant.Solution, Variant.Starter } : [Variant.Solution];
+            foreach (var variant in variants)
+            {
+                var dir = Path.Combine(Course.Root, variant == Variant.Solution ? ch.SolutionDir : ch.StarterDir);
+                var files = Render(ch.Number, variant);
+                foreach (var (rel, text) in files)
+                {
+                    var full = Path.Combine(dir, rel);
+                    if (!File.Exists(full))
+                    {
+                        problems.Add($"{Path.GetRelativePath(Course.Root, full)} is missing");
+                    }
+                    else if (Normalize(File.ReadAllText(full)) != Normalize(text))
+                    {
+                        problems.Add($"{Path.GetRelativePath(Course.Root, full)} differs from what {Course.SourceDir} generates");
+                    }
+                }
+                foreach (var extra in ExistingSourceFiles(dir).Where(f => !files.ContainsKey(f)))
+                {
+                    problems.Add($"{Path.GetRelativePath(Course.Root, Path.Combine(dir, extra))} is not generated by {Course.SourceDir}");
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static string Normalize(string s) => s.Replace("\r\n", "\n", StringComparison.Ordinal);
+
+    private static IEnumerable<string> ExistingSourceFiles(string dir) =>
+        !Directory.Exists(dir)
+            ? []
+            : Directory.EnumerateFiles(dir, "*.*", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(dir, f).Replace('\\', '/'))
+                .Where(f => !f.StartsWith("bin/", StringComparison.Ordinal) && !f.StartsWith("obj/", StringComparison.Ordinal))
+                .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal));
+
+    /// <summary>Applies the directives of one source file for one chapter; null if the file does not exist yet.</summary>
+    private static string? Transform(string file, string source, int chapter, Variant variant, List<TodoItem> todos)
+    {
+        var lines = Normalize(source).Split('\n');
+        var output = new StringBuilder();
+        // Each open block: its kind, its chapter, and whether its lines are kept.
+        var stack = new Stack<(string Verb, int Chapter, bool Keep, int Line)>();
+        var first = lines.FirstOrDefault(l => l.Trim().Length > 0) ?? "";
+        var fileSince = 1;
+        var start = 0;
+        if (Directive().Match(first) is { Success: true } m0 && m0.Groups["verb"].Value == "since")
+        {
+            // A `//@since NN` first line with no //@end of its own is about the whole file.
+            var opens = lines.Count(l => Directive().Match(l) is { Success: true } d && d.Groups["verb"].Value != "end");
+            var ends = lines.Count(l => Directive().Match(l) is { Success: true } d && d.Groups["verb"].Value == "end");
+            if (opens == ends + 1)
+            {
+                fileSince = ParseChapter(m0.Groups["rest"].Value, file, 1);
+                start = Array.IndexOf(lines, first) + 1;
+            }
+        }
+        if (chapter < fileSince)
+        {
+            return null;
+        }
+        var lineOut = 0;
+        for (var i = start; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            var keep = stack.All(b => b.Keep);
+            var d = Directive().Match(line);
+            if (!d.Success)
+            {
+                if (!keep)
+                {
+                    continue;
+                }
+                if (stack.Any(b => b.Verb == "before"))
+                {
+                    var trimmed = line.TrimStart();
+                    var indent = line[..(line.Length - trimmed.Length)];
+                    line = trimmed.StartsWith("//~ ", StringComparison.Ordinal) ? indent + trimmed[4..]
+                        : trimmed == "//~" ? ""
+                        : throw new InvalidDataException($"{file}:{i + 1}: inside //@before, every line must start with //~ (the source must stay the latest chapter)");
+                }
+                output.Append(line).Append('\n');
+                lineOut++;
+                continue;
+            }
+            var verb = d.Groups["verb"].Value;
+            var rest = d.Groups["rest"].Value.Trim();
+            switch (verb)
+            {
+                case "end":
+                    if (stack.Count == 0)
+                    {
+                        throw new InvalidDataException($"{file}:{i + 1}: //@end without an open block");
+                    }
+                    stack.Pop();
+                    break;
+                case "since":
+                {
+                    var n = ParseChapter(rest, file, i + 1);
+                    stack.Push((verb, n, chapter >= n, i + 1));
+                    break;
+                }
+                case "before":
+                {
+                    var n = ParseChapter(rest, file, i + 1);
+                    stack.Push((verb, n, chapter < n, i + 1));
+                    break;
+                }
+                case "todo":
+                {
+                    var t = TodoArgs().Match(rest);
+                    if (!t.Success)
+                    {
+                        throw new InvalidDataException($"{file}:{i + 1}: write a TODO as //@todo NN Id: instruction");
+                    }
+                    var n = ParseChapter(t.Groups["nn"].Value, file, i + 1);
+                    var id = t.Groups["id"].Value;
+                    var text = t.Groups["text"].Value.Trim();
+                    if (keep && chapter < n)
+                    {
+                        throw new InvalidDataException(
+                            $"{file}:{i + 1}: the TODO {id} of chapter {n} would appear in chapter {chapter}: put it inside //@since {n:00}");
+                    }
+                    var stub = keep && chapter == n && variant == Variant.Starter;
+                    if (stub)
+                    {
+                        var indent = d.Groups["indent"].Value;
+                        todos.Add(new TodoItem(n, id, text, file, lineOut + 1));
+                        output.Append(indent).Append($"// TODO(ch{n:00}): ").Append(text).Append('\n');
+                        output.Append(indent).Append($"throw new NotImplementedException(\"TODO(ch{n:00}) {id}: ")
+                            .Append(text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal))
+                            .Append("\");\n");
+                        lineOut += 2;
+                    }
+                    stack.Push((verb, n, keep && !stub, i + 1));
+                    break;
+                }
+            }
+        }
+        if (stack.Count > 0)
+        {
+            throw new InvalidDataException($"{file}:{stack.Peek().Line}: //@{stack.Peek().Verb} has no //@end");
+        }
+        return output.ToString().TrimEnd('\n') + "\n";
+    }
+
+    private static int ParseChapter(string text, string file, int line) =>
+        int.TryParse(text.Trim(), out var n) && n >= 1
+            ? n
+            : throw new InvalidDataException($"{file}:{line}: expected a chapter number like 02, got \"{text}\"");
+
+    private static string ProjectFile(Chapter ch, Variant variant)
+    {
+        var starter = variant == Variant.Starter;
+        var sb = new StringBuilder();
+        sb.Append("<Project Sdk=\"Microsoft.NET.Sdk\">\n");
+        sb.Append(starter
+            ? $"  <!-- Chapter {ch.Number}, {ch.Title}: your code. Fill in the TODO(ch{ch.Nn}) stubs; the gate is `dotnet test tests/{ch.Slug}`. -->\n"
+            : $"  <!-- Chapter {ch.Number}, {ch.Title}: reference solution, generated from source/Raft by tools/chaptergen. -->\n");
+        sb.Append("  <PropertyGroup>\n");
+        sb.Append($"    <AssemblyName>{ch.AssemblyName}</AssemblyName>\n");
+        sb.Append("    <RootNamespace>Raft</RootNamespace>\n");
+        sb.Append("    <!-- Puts every dependency beside the built DLL, so a notebook can #r it. -->\n");
+        sb.Append("    <CopyLocalLockFileAssemblies>true</CopyLocalLockFileAssemblies>\n");
+        if (starter)
+        {
+            sb.Append("    <!-- A stub throws before it uses what it declares; these warnings would only stand in your way until it is filled in. -->\n");
+            sb.Append("    <NoWarn>$(NoWarn);CS1998;CS0162;CS0169;CS0414;CS0649;CS8321</NoWarn>\n");
+        }
+        sb.Append("  </PropertyGroup>\n");
+        sb.Append("  <ItemGroup>\n");
+        sb.Append("    <ProjectReference Include=\"$(RepoRoot)src/Raft.Simulation/Raft.Simulation.csproj\" />\n");
+        sb.Append("  </ItemGroup>\n");
+        sb.Append("</Project>\n");
+        return sb.ToString();
+    }
+
+    private static string StarterReadme(Chapter ch, IReadOnlyList<TodoItem> todos)
+    {
+        var sb = new StringBuilder();
+        sb.Append($"# Chapter {ch.Number}: {ch.Title} ({ch.Paper})\n\n");
+        sb.Append(ch.Summary).Append("\n\n");
+        sb.Append($"Read `{ch.Notebook}` first. Then fill in each `TODO(ch{ch.Nn})` below, and run the gate until it is green:\n\n");
+        sb.Append($"    dotnet test tests/{ch.Slug}\n\n");
+        sb.Append($"Stuck? `dotnet run --project tools/progress -- hint {ch.Number}`. Start over? `dotnet run --project tools/progress -- reset {ch.Number}` (keeps a backup).\n\n");
+        sb.Append("| TODO | file | what to do |\n|---|---|---|\n");
+        foreach (var t in todos)
+        {
+            sb.Append($"| {t.Id} | `{t.File}:{t.Line}` | {t.Instruction.Replace("|", "\\|", StringComparison.Ordinal)} |\n");
+        }
+        return sb.ToString();
+    }
+}
