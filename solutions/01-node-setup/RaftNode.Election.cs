@@ -21,7 +21,9 @@ public sealed partial class RaftNode
             var wait = _electionDeadline - _context.Time.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(wait, _context.Time, cancellationToken);
+                // Task.Delay counts whole milliseconds: it would round a 0.4 ms wait down to none and
+                // spin here forever. Round up instead.
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), _context.Time, cancellationToken);
                 continue;
             }
             ResetElectionTimer();

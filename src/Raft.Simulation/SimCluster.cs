@@ -45,6 +45,12 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
         _rules = options.SafetyRules();
         Network = new SimNetwork(options.Network, NodeIds, Time, _scheduler,
             new Random(Seeds.Derive(options.Seed, stream: 0)), Trace, IsUp, e => SlotOf(e.To).Node?.Deliver(e));
+        // Nodes exist from the start, so a test can set up their state before their loops run.
+        using var scope = _scheduler.Enter();
+        foreach (var slot in _slots)
+        {
+            CreateNode(slot);
+        }
     }
 
     public SimulationOptions Options { get; }
@@ -77,7 +83,7 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
     /// <summary>The disk of node <paramref name="id"/>; it survives crashes.</summary>
     public SimStorage Storage(int id) => SlotOf(id).Storage;
 
-    /// <summary>Starts every node's loops at simulated time 0.</summary>
+    /// <summary>Starts every node's loops at simulated time 0. Run calls start the cluster if needed.</summary>
     public void Start()
     {
         if (_started)
@@ -88,7 +94,7 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
         using var scope = _scheduler.Enter();
         foreach (var slot in _slots)
         {
-            StartNode(slot);
+            StartLoops(slot);
         }
         Pump(Now, null);
     }
@@ -128,6 +134,9 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
         AfterStep();
         Pump(Now, null);
     }
+
+    /// <summary>Runs <paramref name="action"/> on node <paramref name="id"/> on the simulation, as <see cref="Do(Action)"/>.</summary>
+    public void Do(int id, Action<TNode> action) => Do(() => action(Node(id)));
 
     /// <summary>Adds a remark to the trace (shown on the timeline).</summary>
     public void Note(string text) => Trace.Add(new Remark(Now, text));
@@ -180,7 +189,8 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
         slot.Incarnation++;
         slot.Last = null;
         Trace.Add(new NodeRestarted(Now, id));
-        StartNode(slot);
+        CreateNode(slot);
+        StartLoops(slot);
         Pump(Now, null);
     }
 
@@ -218,7 +228,7 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
             ? _slots[id - 1]
             : throw new ArgumentOutOfRangeException(nameof(id), id, $"The cluster has nodes 1 to {_slots.Length}.");
 
-    private void StartNode(Slot slot)
+    private void CreateNode(Slot slot)
     {
         var id = slot.Id;
         var context = new NodeContext(
@@ -229,29 +239,30 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
             new Random(Seeds.Derive(Seed, stream: 1, id, slot.Incarnation)),
             new SimLogger(id, Time, _scheduler, Trace, Options.TraceLogLevel, Options.Echo),
             slot.Storage);
-        TNode node;
         try
         {
-            node = _createNode(context);
+            slot.Node = _createNode(context);
         }
         catch (Exception e)
         {
             Fail("Node construction", "node lifecycle", $"Creating node {id} threw {e.GetType().Name}: {e.Message}", e);
             ThrowIfFailed();
-            throw; // unreachable: ThrowIfFailed throws
         }
-        slot.Node = node;
+    }
+
+    private void StartLoops(Slot slot)
+    {
         slot.Stop = new CancellationTokenSource();
         slot.Stopping = false;
         try
         {
-            slot.Run = node.RunAsync(slot.Stop.Token);
+            slot.Run = slot.Node!.RunAsync(slot.Stop.Token);
         }
         catch (Exception e)
         {
             slot.Run = Task.FromException(e);
         }
-        _changed.Add(id);
+        _changed.Add(slot.Id);
         AfterStep();
     }
 

@@ -13,6 +13,8 @@ public sealed class SimulationScheduler : SynchronizationContext
     private readonly ConcurrentQueue<string> _escapes = new();
     private int _threadId = -1;
 
+    public SimulationScheduler() => Watchdog.Watch(this);
+
     /// <summary>True while a thread is draining the queue (inside <see cref="Enter"/>).</summary>
     public bool IsRunning => _threadId != -1;
 
@@ -67,8 +69,26 @@ public sealed class SimulationScheduler : SynchronizationContext
             return false;
         }
         Steps++;
-        item.Callback(item.State);
+        Volatile.Write(ref _stepStarted, System.Diagnostics.Stopwatch.GetTimestamp());
+        try
+        {
+            item.Callback(item.State);
+        }
+        finally
+        {
+            Volatile.Write(ref _stepStarted, 0);
+        }
         return true;
+    }
+
+    // When the running step started (Stopwatch ticks), 0 between steps: read by the Watchdog thread.
+    private long _stepStarted;
+
+    /// <summary>How long the current step has been running in real time (zero between steps).</summary>
+    internal TimeSpan StuckFor()
+    {
+        var started = Volatile.Read(ref _stepStarted);
+        return started == 0 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(started);
     }
 
     /// <summary>Throws <see cref="InvalidOperationException"/> unless called on the simulation thread inside a run.</summary>

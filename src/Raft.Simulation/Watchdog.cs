@@ -1,0 +1,45 @@
+namespace Raft.Simulation;
+
+/// <summary>
+/// Ends the process with a sentence when one step of a run has been running for a long wall-clock
+/// time. A step is synchronous node code between two awaits; if it never returns (a loop that spins
+/// without awaiting, or awaits something already complete, such as <c>Task.Delay</c> of less than a
+/// millisecond), nothing inside the simulation can stop it, and a test would otherwise hang silently.
+/// </summary>
+internal static class Watchdog
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
+    private static readonly object Gate = new();
+    private static readonly List<WeakReference<SimulationScheduler>> Watched = [];
+    private static Timer? _timer;
+
+    public static void Watch(SimulationScheduler scheduler)
+    {
+        lock (Gate)
+        {
+            Watched.RemoveAll(w => !w.TryGetTarget(out _));
+            Watched.Add(new WeakReference<SimulationScheduler>(scheduler));
+            // A real timer on purpose: it watches the simulation from outside and never posts into it.
+            _timer ??= new Timer(_ => Check(), null, Limit / 4, Limit / 4);
+        }
+    }
+
+    private static void Check()
+    {
+        lock (Gate)
+        {
+            foreach (var weak in Watched)
+            {
+                if (weak.TryGetTarget(out var s) && s.StuckFor() > Limit)
+                {
+                    var message =
+                        $"The simulation has been stuck inside one step for over {Limit.TotalSeconds:0} s of real time: node code is in a loop " +
+                        "that never yields. Every loop must await a delay on the node's clock; note that Task.Delay rounds down to whole " +
+                        "milliseconds, so Task.Delay of less than 1 ms completes at once and a loop around it spins forever.";
+                    Console.Error.WriteLine(message);
+                    Environment.FailFast(message);
+                }
+            }
+        }
+    }
+}

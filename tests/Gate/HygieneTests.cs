@@ -1,0 +1,26 @@
+using System.Text.RegularExpressions;
+
+namespace Raft.Gate.Common;
+
+// Not a chapter's behaviour but a condition for every chapter: node code takes time, randomness and
+// scheduling only from its NodeContext, so the simulator can replay every run. (A starter passes it.)
+public sealed partial class HygieneTests
+{
+    [GeneratedRegex(@"DateTime(Offset)?\.(Utc)?Now|Thread\.Sleep|new Random\(|Random\.Shared|Environment\.TickCount|Stopwatch|Guid\.NewGuid|ConfigureAwait\(false\)|Task\.Run\(|Parallel\.|new Thread\(|Task\.Delay\([^,()]*\)|ReadAllAsync\(")]
+    private static partial Regex Forbidden();
+
+    [Fact]
+    public void Node_code_uses_only_the_clock_randomness_and_threads_it_is_given()
+    {
+        var offenders = Directory.EnumerateFiles(GateInfo.ChapterDir, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(f => File.ReadLines(f).Select((line, i) => (File: f, Line: i + 1, Text: line)))
+            .Where(l => !l.Text.TrimStart().StartsWith("//", StringComparison.Ordinal) && Forbidden().IsMatch(l.Text))
+            .Select(l => $"{Path.GetRelativePath(GateInfo.RepoRoot, l.File)}:{l.Line}: {l.Text.Trim()}")
+            .ToList();
+
+        offenders.ShouldBeEmpty(
+            "These lines leave the simulation, so runs could not be replayed from their seed. Use `await Task.Delay(t, _context.Time, ct)`, " +
+            "`_context.Time.GetUtcNow()` and `_context.Random`; never ConfigureAwait(false), Task.Run, threads, ReadAllAsync or the wall clock.");
+    }
+}
