@@ -302,6 +302,11 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
                 break;
             }
         }
+        if (_scheduler.TryTakeEscape(out var escape))
+        {
+            Fail("Determinism", "simulation", escape, null);
+            ThrowIfFailed();
+        }
         Time.AdvanceTo(end);
         return condition?.Invoke() == true;
     }

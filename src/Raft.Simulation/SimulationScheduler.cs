@@ -124,8 +124,9 @@ internal static class Escapes
         "Task.Run, threads, Thread.Sleep, DateTime.Now, Stopwatch or `new Random()`.";
 
     public const string ForeignPost =
-        "A continuation came back from another thread: node code started real work outside the simulation " +
-        "(a Task.Delay without the TimeProvider, a real timer, Task.Run or a thread). " + Advice;
+        "A continuation came back from another thread: node code started work outside the simulation (a Task.Delay " +
+        "without the TimeProvider, a real timer, Task.Run, a thread, ConfigureAwait(false) on a channel read, or Task.WhenAny " +
+        "over a task that a CancellationToken cancelled). " + Advice;
 
     public static string ForeignCall(string what) =>
         $"{what} was called outside the simulation thread (after ConfigureAwait(false), inside Task.Run, or from a real timer). " + Advice;

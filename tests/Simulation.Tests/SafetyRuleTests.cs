@@ -1,0 +1,118 @@
+namespace Raft.Simulation.Tests;
+
+// Each Figure 3 property, broken on purpose by scripted nodes, must stop the run at that step
+// with the property's name, its section and a sentence.
+public sealed class SafetyRuleTests
+{
+    private static SimulationFailedException Broken(Action<SimCluster<ScriptedNode>> breakIt)
+    {
+        using var cluster = ScriptedNode.Cluster(1, ScriptedNode.Idle);
+        cluster.RunFor(TimeSpan.FromMilliseconds(10));
+        return Should.Throw<SimulationFailedException>(() => breakIt(cluster));
+    }
+
+    [Fact]
+    public void Two_leaders_in_one_term_break_election_safety()
+    {
+        var error = Broken(c =>
+        {
+            c.Do(1, n => (n.Role, n.CurrentTerm) = (Role.Leader, 2));
+            c.Do(2, n => (n.Role, n.CurrentTerm) = (Role.Leader, 2));
+        });
+
+        error.Rule.ShouldBe("Election Safety");
+        error.Section.ShouldContain("§5.2");
+        error.Sentence.ShouldStartWith("Two leaders in term 2: node 1 and node 2.");
+    }
+
+    [Fact]
+    public void Leaders_in_different_terms_are_fine()
+    {
+        using var cluster = ScriptedNode.Cluster(1, ScriptedNode.Idle);
+        cluster.Do(1, n => (n.Role, n.CurrentTerm) = (Role.Leader, 2));
+        cluster.Do(2, n => (n.Role, n.CurrentTerm) = (Role.Leader, 3));
+        cluster.RunFor(TimeSpan.FromMilliseconds(10));
+    }
+
+    [Fact]
+    public void Same_index_and_term_with_different_prefixes_break_log_matching()
+    {
+        var error = Broken(c =>
+        {
+            c.Do(1, n => n.Entries.AddRange([new LogEntry(1, "a"), new LogEntry(2, "b")]));
+            c.Do(2, n => n.Entries.AddRange([new LogEntry(1, "x"), new LogEntry(2, "b")]));
+        });
+
+        error.Rule.ShouldBe("Log Matching");
+        error.Sentence.ShouldContain("differ at index 1");
+    }
+
+    [Fact]
+    public void A_leader_without_a_committed_entry_breaks_leader_completeness()
+    {
+        var error = Broken(c =>
+        {
+            c.Do(1, n =>
+            {
+                n.CurrentTerm = 1;
+                n.Entries.Add(new LogEntry(1, "x=1"));
+                n.CommitIndex = 1;
+            });
+            c.Do(2, n => (n.Role, n.CurrentTerm) = (Role.Leader, 2));
+        });
+
+        error.Rule.ShouldBe("Leader Completeness and State Machine Safety");
+        error.Sentence.ShouldContain("lacks the entry");
+    }
+
+    [Fact]
+    public void Two_different_committed_entries_at_one_index_break_state_machine_safety()
+    {
+        var error = Broken(c =>
+        {
+            c.Do(1, n => { n.Entries.Add(new LogEntry(1, "x=1")); n.CommitIndex = 1; });
+            c.Do(2, n => { n.Entries.Add(new LogEntry(2, "x=2")); n.CommitIndex = 1; });
+        });
+
+        error.Rule.ShouldBe("Leader Completeness and State Machine Safety");
+        error.Sentence.ShouldContain("would apply different commands at the same index");
+    }
+
+    [Fact]
+    public void A_leader_that_shrinks_its_log_breaks_leader_append_only()
+    {
+        var error = Broken(c =>
+        {
+            c.Do(1, n => { (n.Role, n.CurrentTerm) = (Role.Leader, 1); n.Entries.AddRange([new LogEntry(1, "a"), new LogEntry(1, "b")]); });
+            c.Do(1, n => n.Entries.RemoveAt(1));
+        });
+
+        error.Rule.ShouldBe("Leader Append-Only");
+    }
+
+    [Fact]
+    public void Applying_past_the_commit_index_breaks_an_index_invariant()
+    {
+        var error = Broken(c => c.Do(3, n => { n.Entries.Add(new LogEntry(1, "a")); n.LastApplied = 1; }));
+
+        error.Rule.ShouldBe("Index invariants");
+        error.Sentence.ShouldContain("apply only committed entries");
+    }
+
+    [Fact]
+    public void The_run_stops_at_the_step_that_broke_a_rule_and_the_trace_says_so()
+    {
+        using var cluster = ScriptedNode.Cluster(7, async (node, ct) =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100 * node.Id), node.Context.Time, ct);
+            (node.Role, node.CurrentTerm) = (Role.Leader, 5);
+            await ScriptedNode.Idle(node, ct);
+        });
+
+        var error = Should.Throw<SimulationFailedException>(() => cluster.RunFor(TimeSpan.FromSeconds(1)));
+
+        error.At.ShouldBe(TimeSpan.FromMilliseconds(200), "node 2 became the second leader of term 5 at 200 ms");
+        cluster.Trace.Events[^1].ShouldBeOfType<RunFailed>().Rule.ShouldBe("Election Safety");
+        Should.Throw<SimulationFailedException>(() => cluster.RunFor(TimeSpan.FromSeconds(1)), "a failed run cannot go on");
+    }
+}
