@@ -1,0 +1,119 @@
+using Course;
+
+namespace Workspace.Tests;
+
+// One source of truth: chapters/NN and solutions/NN are generated from source/Raft by
+// tools/chaptergen, and this check keeps the committed copies in step with it.
+public sealed class ChapterConsistencyTests
+{
+    [Fact]
+    public void Solutions_and_starters_are_what_the_annotated_source_generates()
+    {
+        // In learner mode the learner is editing chapters/, so only solutions/ is compared.
+        var problems = new ChapterGenerator(Repo.Course).Check(includeStarters: Repo.Against == "solutions");
+
+        problems.ShouldBeEmpty("Edit source/Raft, then run `dotnet run --project tools/chaptergen -- write` and commit what it writes.");
+    }
+
+    [Fact]
+    public void Every_ready_chapter_has_a_starter_a_solution_a_gate_a_notebook_and_hints_for_each_todo()
+    {
+        var generator = new ChapterGenerator(Repo.Course);
+        var ready = Repo.Course.Available.ToList();
+        ready.ShouldNotBeEmpty();
+        foreach (var ch in ready)
+        {
+            foreach (var path in new[] { ch.StarterDir, ch.SolutionDir, ch.TestDir })
+            {
+                Directory.Exists(Path.Combine(Repo.Root, path)).ShouldBeTrue($"{path} is missing");
+            }
+            File.Exists(Path.Combine(Repo.Root, ch.Notebook)).ShouldBeTrue($"{ch.Notebook} is missing");
+            var todos = generator.Todos(ch.Number);
+            todos.ShouldNotBeEmpty($"chapter {ch.Number} has no TODO for the learner");
+            foreach (var todo in todos)
+            {
+                ch.Hints.ShouldContainKey(todo.Id, $"course/course.json has no hint for TODO {todo.Id} of chapter {ch.Number}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Directives_are_applied_per_chapter()
+    {
+        WithSource(new()
+        {
+            ["A.cs"] = """
+                class A {
+                    //@since 02
+                    int F() {
+                        //@todo 02 F: return one
+                        return 1;
+                        //@end
+                    }
+                    //@end
+                    //@before 03
+                    //~ int Old() => 0;
+                    //@end
+                    //@since 03
+                    int New() => 3;
+                    //@end
+                }
+                """,
+            ["Late.cs"] = "//@since 03\nclass Late { }\n",
+        }, g =>
+        {
+            var ch1 = g.Render(1, Variant.Starter);
+            ch1["A.cs"].ShouldNotContain("F()");
+            ch1["A.cs"].ShouldContain("int Old() => 0;");
+            ch1.ShouldNotContainKey("Late.cs");
+
+            var ch2 = g.Render(2, Variant.Starter)["A.cs"];
+            ch2.ShouldContain("// TODO(ch02): return one");
+            ch2.ShouldContain("throw new NotImplementedException(\"TODO(ch02) F: return one\");");
+            ch2.ShouldNotContain("return 1;");
+            ch2.ShouldNotContain("//@");
+
+            var solution2 = g.Render(2, Variant.Solution)["A.cs"];
+            solution2.ShouldContain("return 1;");
+            solution2.ShouldNotContain("TODO");
+
+            var ch3 = g.Render(3, Variant.Starter);
+            ch3["A.cs"].ShouldContain("return 1;", Case.Sensitive, "a later starter has the earlier chapter solved");
+            ch3["A.cs"].ShouldContain("int New() => 3;");
+            ch3["A.cs"].ShouldNotContain("Old()");
+            ch3.ShouldContainKey("Late.cs");
+        });
+    }
+
+    [Fact]
+    public void A_todo_that_would_show_before_its_chapter_is_refused_with_its_place()
+    {
+        WithSource(new() { ["B.cs"] = "class B {\n    int F() {\n        //@todo 02 F: later\n        return 1;\n        //@end\n    }\n}\n" }, g =>
+        {
+            var error = Should.Throw<InvalidDataException>(() => g.Render(1, Variant.Starter));
+            error.Message.ShouldContain("B.cs:3");
+            error.Message.ShouldContain("//@since 02");
+        });
+    }
+
+    private static void WithSource(Dictionary<string, string> files, Action<ChapterGenerator> check)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"chaptergen-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(root, "course"));
+        Directory.CreateDirectory(Path.Combine(root, "source", "Raft"));
+        try
+        {
+            File.WriteAllText(Path.Combine(root, "course", "course.json"),
+                """{ "chapters": [ { "number": 1, "slug": "01-a", "ready": true }, { "number": 2, "slug": "02-b", "ready": true }, { "number": 3, "slug": "03-c", "ready": true } ] }""");
+            foreach (var (name, text) in files)
+            {
+                File.WriteAllText(Path.Combine(root, "source", "Raft", name), text);
+            }
+            check(new ChapterGenerator(CourseManifest.Load(root)));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
