@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Writes notebooks/*.ipynb from the cells below (maintainers' tool; the .ipynb files are committed).
+
+Run from the repository root: python3 tools/notebooks/make_notebooks.py
+Cells stay small and each adds one thing (dotnet/csharp-notebooks' rhythm).
+"""
+import json, os
+
+META = {
+    "kernelspec": {"display_name": ".NET (C#)", "language": "C#", "name": ".net-csharp"},
+    "language_info": {"file_extension": ".cs", "mimetype": "text/x-csharp", "name": "C#", "pygments_lexer": "csharp", "version": "13.0"},
+    "polyglot_notebook": {"kernelInfo": {"defaultKernelName": "csharp", "items": [{"aliases": [], "name": "csharp"}]}},
+}
+CODE_META = {"dotnet_interactive": {"language": "csharp"}, "polyglot_notebook": {"kernelName": "csharp"}}
+
+def md(text):
+    return {"cell_type": "markdown", "metadata": {}, "source": text.strip("\n").splitlines(keepends=True)}
+
+def code(text):
+    return {"cell_type": "code", "execution_count": None, "metadata": CODE_META, "outputs": [],
+            "source": text.strip("\n").splitlines(keepends=True)}
+
+def write(name, cells):
+    nb = {"cells": cells, "metadata": META, "nbformat": 4, "nbformat_minor": 5}
+    for i, c in enumerate(cells):
+        c["id"] = f"{name[:2]}-{i:02d}"
+    with open(os.path.join("notebooks", name), "w", encoding="utf-8") as f:
+        json.dump(nb, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+
+BUILD = r'''
+// Build your chapter and load it. After you change your code: restart the kernel, then run from here again
+// (a running kernel keeps the DLL it loaded first).
+using System.Diagnostics;
+using System.IO;
+var chapterDir = Path.GetFullPath("../chapters/{slug}");
+var psi = new ProcessStartInfo("dotnet", $"build \"{{chapterDir}}\" -nologo -v quiet") {{ RedirectStandardOutput = true, RedirectStandardError = true }};
+using (var build = Process.Start(psi)!)
+{{
+    var output = build.StandardOutput.ReadToEnd() + build.StandardError.ReadToEnd();
+    build.WaitForExit();
+    if (build.ExitCode != 0)
+    {{
+        Console.WriteLine(output);
+        throw new Exception("Your chapter does not build yet: fix the errors above, then run this cell again.");
+    }}
+}}
+Console.WriteLine($"Built {{chapterDir}}");
+'''
+
+LOAD = r'''
+#r "../chapters/{slug}/bin/Debug/net10.0/Raft.Simulation.dll"
+#r "../chapters/{slug}/bin/Debug/net10.0/Raft.Ch{nn}.dll"
+using System.Threading;
+using Raft;
+using Raft.Simulation;
+'''
+
+# ---------------------------------------------------------------- 00-welcome
+write("00-welcome.ipynb", [
+    md(r'''
+# Welcome: learn Raft by building it
+
+You will build the Raft consensus algorithm in C#, one idea per chapter, following the original
+Python asyncio walkthrough: **1** node setup, **2** leader election, **3** log replication,
+**4** committing entries, **5** handling failures.
+
+Every chapter has four parts:
+
+| part | where | what you do |
+|---|---|---|
+| this kind of notebook | `notebooks/NN-*.ipynb` | read the idea, run *your* code on a simulated cluster, look at the timeline |
+| a starter | `chapters/NN-*/` | fill in the `// TODO(chNN)` stubs |
+| the gate | `tests/NN-*/` | `dotnet test tests/NN-*` until green: then move on |
+| a reference | `solutions/NN-*/` | compare when you are done (or stuck) |
+
+The progress tool shows where you stand: `dotnet run --project tools/progress` (also `check N`, `hint N`, `compare N`, `reset N`).
+'''),
+    md(r'''
+## Running these notebooks
+
+* **VS Code + Polyglot Notebooks extension**: open the `.ipynb`, pick the `.NET (C#)` kernel, run cells top to bottom.
+  Microsoft deprecated the Polyglot extension and .NET Interactive in 2026; the last builds still work on .NET 10.
+* **VS Code or JupyterLab with plain Jupyter**: install the kernel once, then choose `.NET (C#)`:
+  ```
+  dotnet tool install -g Microsoft.dotnet-interactive --version 1.0.712001
+  dotnet interactive jupyter install
+  ```
+* **No notebook at all**: everything a notebook shows, the gate tests check; failing tests write the same
+  timeline picture to `artifacts/failures/`.
+
+**Restart the kernel after you rebuild your chapter.** A running kernel keeps the first version of your DLL it loaded.
+'''),
+    md(r'''
+## From asyncio to C#
+
+The walkthrough runs each node as a few asyncio coroutines. Here the same shape is plain .NET:
+
+| asyncio | C# | note |
+|---|---|---|
+| `async def loop(): ...` | `async Task LoopAsync(CancellationToken ct)` | a loop runs until its token is cancelled |
+| `asyncio.Queue` | `System.Threading.Channels.Channel<T>` | the node's inbox |
+| `await asyncio.sleep(t)` | `await Task.Delay(t, time, ct)` | `time` is a `TimeProvider`: the simulator's clock in tests |
+| `asyncio.gather(a(), b())` | `await Task.WhenAll(a, b)` | |
+| `task.cancel()` | `cts.Cancel()` | |
+| `random.uniform(a, b)` | `context.Random` | seeded: the same seed gives the same run |
+
+The next cell runs a tiny producer and consumer, the shape of every node's inbox loop.
+'''),
+    code(r'''
+using System.Threading;
+using System.Threading.Channels;
+
+var inbox = Channel.CreateUnbounded<string>();
+var time = TimeProvider.System;            // in the course's tests this is the simulator's clock
+var stop = new CancellationTokenSource();
+var received = new List<string>();
+
+async Task ProducerAsync(CancellationToken ct)
+{
+    foreach (var word in new[] { "hello", "raft" })
+    {
+        await inbox.Writer.WriteAsync(word, ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(10), time, ct);
+    }
+    inbox.Writer.Complete();
+}
+
+async Task ConsumerAsync(CancellationToken ct)
+{
+    // The inbox loop's shape: wait for messages, then handle all that are there.
+    while (await inbox.Reader.WaitToReadAsync(ct))
+        while (inbox.Reader.TryRead(out var word))
+            received.Add(word);
+}
+
+await Task.WhenAll(ProducerAsync(stop.Token), ConsumerAsync(stop.Token));
+received
+'''),
+    md(r'''
+## Why a simulator
+
+Distributed systems fail in rare interleavings. MIT's Raft lab runs its tests in real time, so a failure may
+never come back when you look for it. Here every test runs your real async loops on **simulated time**, with one
+**seeded** random source for election timeouts and for the network (delay, loss, duplication, reordering,
+partitions, crashes). A run depends only on its seed, so a failing test prints the seed and a one-line command
+that replays exactly that run, and draws it as a timeline. A run of many simulated seconds takes milliseconds.
+
+Three habits keep your code replayable (the gate checks them):
+1. wait with `await Task.Delay(t, _context.Time, ct)`; read the clock with `_context.Time.GetUtcNow()`;
+2. draw randomness from `_context.Random`;
+3. no `Task.Run`, threads, `ConfigureAwait(false)`, `DateTime.Now` or `new Random()` in node code.
+
+Next: [01-node-setup](01-node-setup.ipynb).
+'''),
+])
+
+# ---------------------------------------------------------------- 01-node-setup
+S = dict(slug="01-node-setup", nn="01")
+write("01-node-setup.ipynb", [
+    md(r'''
+# Chapter 1: Node setup
+
+**You will build** a Raft node's skeleton: its Figure 2 state, an inbox, the loops that drive it, the rule every
+server applies to every message, and heartbeats. No elections yet (chapter 2): here we appoint a leader by hand.
+
+**Paper**: §5.1 and Figure 2 of *In Search of an Understandable Consensus Algorithm* (Ongaro and Ousterhout).
+
+**Your TODOs** are in `chapters/01-node-setup/` (its `README.md` lists them): `LastLogIndex`, `LastLogTerm`,
+`ObserveTerm`, `Dispatch`, `HandleAppendEntries`, `SendHeartbeats` and the heartbeat loop.
+'''),
+    md(r'''
+## The idea
+
+A Raft server is always in one of three roles. Every message carries its sender's **term**, a logical clock
+that only goes up. The one rule every server applies to every message, request or reply:
+
+> If RPC request or response contains term T > currentTerm: set currentTerm = T, convert to follower (§5.1).
+
+That rule is how a stale leader finds out it is stale. A leader proves it is alive by sending **heartbeats**,
+AppendEntries messages with no entries, more often than any follower's election timeout.
+
+```
+              ┌──────────── RaftNode ─────────────┐
+ network ───► │ inbox (Channel) ─► inbox loop ─► Dispatch ─► ObserveTerm, then a handler
+              │ heartbeat loop:  while leader, every 100 ms ─► AppendEntries to each peer
+              │ leader-check loop: no leader heard for 300 ms ─► (chapter 2: start an election)
+              └───────────────────────────────────┘
+```
+
+Figure 2's state, as properties of `RaftNode`: `CurrentTerm`, `VotedFor` and `Log` (persistent: chapter 5 saves
+them), `CommitIndex` and `LastApplied` (volatile). The log is 1-based: the entry at index *i* is `Log[i - 1]`.
+'''),
+    md("## Build and load your code\n\nThe first cell builds `chapters/01-node-setup`; the second loads it. A `NotImplementedException` further down names the TODO to write next."),
+    code(BUILD.format(**S)),
+    code(LOAD.format(**S)),
+    md(r'''
+## One node, by hand
+
+A node takes everything from the world through its `NodeContext`: its id and peers, a transport, a clock, a
+random source, a logger and a disk. With a `RecordingTransport` we can call its handlers directly and read what
+it sent, the way the gate's unit tests do.
+'''),
+    code(r'''
+var sent = new RecordingTransport();
+var context = new NodeContext(1, new[] { 2, 3 }, sent, TimeProvider.System, new Random(1),
+    Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, new SimStorage());
+var node = new RaftNode(context);
+
+node.ForceLeader(term: 1);        // no elections before chapter 2: appoint a leader
+node.SendHeartbeats();            // your TODO
+sent.Sent.Select(s => $"to node {s.To}: {s.Message}")
+'''),
+    code(r'''
+// The universal term rule in action: a reply from a newer term makes the leader step down.
+node.Dispatch(new Envelope(From: 2, To: 1, new AppendEntriesReply(Term: 3, Success: false)));
+new { node.Role, node.CurrentTerm, node.VotedFor }
+'''),
+    md(r'''
+## A cluster on simulated time
+
+`SimCluster` runs three of your nodes with their real loops, on one thread, on a simulated clock, over a
+simulated network whose delays come from the seed. After every step it checks the safety properties of Figure 3
+and records what happened; `Timeline` draws it: one lane per node (grey follower, green leader, black crashed),
+arrows for messages (dashed: replies), a red cross for a lost message. Hover over an arrow to read the message.
+'''),
+    code(r'''
+var cluster = SimCluster.Create(new SimulationOptions { Seed = 1, NodeCount = 3 }, ctx => new RaftNode(ctx));
+cluster.Do(1, n => n.ForceLeader(1));
+cluster.RunFor(TimeSpan.FromMilliseconds(650));
+
+display(cluster.LiveNodes.Select(n => new { n.Id, n.Role, n.CurrentTerm, n.LeaderId }));
+display(HTML(new Timeline(cluster.Trace).Fragment("Node 1 leads term 1 and sends heartbeats")));
+'''),
+    md(r'''
+## Experiments
+
+Change a line and run the cell again; each run is the same until you change the seed.
+
+1. **Crash a follower.** Its lane turns black; the leader's heartbeats to it are lost. After the restart it
+   follows again as soon as a heartbeat arrives.
+2. **A follower from the future.** Give node 2 a higher term before the run. Its first reply tells the leader
+   that a newer term exists, and the leader steps down (§5.1).
+3. **A lossy network.** Use `Network = NetworkOptions.Unreliable`: 10% of messages lost, some duplicated or late.
+'''),
+    code(r'''
+var crashy = SimCluster.Create(new SimulationOptions { Seed = 2, NodeCount = 3 }, ctx => new RaftNode(ctx));
+crashy.Do(1, n => n.ForceLeader(1));
+crashy.RunFor(TimeSpan.FromMilliseconds(250));
+crashy.Crash(2);
+crashy.RunFor(TimeSpan.FromMilliseconds(300));
+crashy.Restart(2);
+crashy.RunFor(TimeSpan.FromMilliseconds(300));
+display(HTML(new Timeline(crashy.Trace).Fragment("Node 2 crashes and restarts")));
+'''),
+    code(r'''
+var future = SimCluster.Create(new SimulationOptions { Seed = 3, NodeCount = 3 }, ctx => new RaftNode(ctx));
+future.Node(2).CurrentTerm = 5;   // node 2 has seen term 5 somewhere
+future.Do(1, n => n.ForceLeader(1));
+future.RunFor(TimeSpan.FromMilliseconds(400));
+display(new { Leader1Role = future.Node(1).Role, Leader1Term = future.Node(1).CurrentTerm });
+display(HTML(new Timeline(future.Trace).Fragment("A reply from term 5 deposes the leader of term 1")));
+'''),
+    md(r'''
+## Run the gate
+
+From the repository root:
+
+```
+dotnet test tests/01-node-setup
+```
+
+Each failing test says which rule broke (with its section of the paper), the seed, the path of a picture like
+the ones above, and a command that replays exactly that run. `dotnet run --project tools/progress -- check 1`
+explains the failures one by one; `hint 1` gives a hint for each TODO. When the gate is green, compare with
+`solutions/01-node-setup` (`compare 1`) and go on to chapter 2, where nodes elect their leader themselves.
+
+Previous: [00-welcome](00-welcome.ipynb)
+'''),
+])
+print("wrote notebooks/00-welcome.ipynb and notebooks/01-node-setup.ipynb")
