@@ -1,0 +1,41 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+
+namespace Course;
+
+/// <summary>One test's result, read from a TRX file.</summary>
+/// <param name="Chapter">The chapter the test belongs to (from the ChNN part of its namespace), or null for common checks.</param>
+public sealed record TestResult(string Name, string ClassName, int? Chapter, bool Passed, string Outcome, string Message)
+{
+    /// <summary>The test's method name as a sentence.</summary>
+    public string Sentence => (Name.Contains('(') ? Name[..Name.IndexOf('(')] : Name).Split('.')[^1].Replace('_', ' ');
+}
+
+/// <summary>Reads the TRX files `dotnet test --logger trx` writes.</summary>
+public static partial class TestResults
+{
+    [GeneratedRegex(@"\.Ch(?<nn>\d{2})\.")]
+    private static partial Regex ChapterOfClass();
+
+    public static IReadOnlyList<TestResult> ReadTrx(string path)
+    {
+        XNamespace ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
+        var doc = XDocument.Load(path);
+        var classes = doc.Descendants(ns + "UnitTest").ToDictionary(
+            t => (string)t.Attribute("id")!,
+            t => (string?)t.Element(ns + "TestMethod")?.Attribute("className") ?? "");
+        return doc.Descendants(ns + "UnitTestResult").Select(r =>
+        {
+            var className = classes.GetValueOrDefault((string)r.Attribute("testId")!, "");
+            var m = ChapterOfClass().Match(className + ".");
+            var outcome = (string?)r.Attribute("outcome") ?? "Unknown";
+            return new TestResult(
+                (string)r.Attribute("testName")!,
+                className,
+                m.Success ? int.Parse(m.Groups["nn"].Value, System.Globalization.CultureInfo.InvariantCulture) : null,
+                outcome == "Passed",
+                outcome,
+                r.Descendants(ns + "Message").FirstOrDefault()?.Value ?? "");
+        }).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+    }
+}
