@@ -64,13 +64,17 @@ public sealed class Timeline
         return sb.ToString();
     }
 
-    /// <summary>A self-contained HTML page with a title, the seed, and the timeline.</summary>
-    public string Html(string title)
+    /// <summary>A self-contained HTML page with a title, the seed, the timeline and, if given, what went wrong.</summary>
+    public string Html(string title, string? caption = null)
     {
         var failure = _trace.Events.OfType<RunFailed>().FirstOrDefault();
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").Append(E(title)).Append("</title></head>")
           .Append("<body style=\"font-family:sans-serif;margin:16px\">").Append(Fragment(title));
+        if (caption is not null)
+        {
+            sb.Append("<pre style=\"color:#c62828;white-space:pre-wrap\">").Append(E(caption)).Append("</pre>");
+        }
         if (failure is not null)
         {
             sb.Append("<p style=\"color:#c62828\"><b>").Append(E(failure.Rule)).Append(" (").Append(E(failure.Section)).Append(")</b>: ")
@@ -87,11 +91,11 @@ public sealed class Timeline
         $"<div style=\"overflow-x:auto;border:1px solid #e0e0e0\">{Svg()}</div></div>";
 
     /// <summary>Writes <see cref="Html"/> to <paramref name="path"/>, creating folders, and returns the full path.</summary>
-    public string WriteHtml(string path, string title)
+    public string WriteHtml(string path, string title, string? caption = null)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        File.WriteAllText(full, Html(title));
+        File.WriteAllText(full, Html(title, caption));
         return full;
     }
 
@@ -161,8 +165,14 @@ public sealed class Timeline
                     continue;
                 }
                 var s = (NodeStateChanged)marks[i];
+                // Several changes at one instant: draw only the last, so labels do not overlap.
+                var lastAtThisInstant = i + 1 >= marks.Count || marks[i + 1].At != start;
                 sb.Append(CultureInfo.InvariantCulture,
                     $"<rect x=\"{F(x1)}\" y=\"{F(y - Band / 2.0)}\" width=\"{F(w)}\" height=\"{Band}\" fill=\"{RoleColour(s.Role)}\"><title>{E(s.Describe())}</title></rect>");
+                if (!lastAtThisInstant)
+                {
+                    continue;
+                }
                 if (previous is null || previous.Term != s.Term || previous.Role != s.Role)
                 {
                     sb.Append(CultureInfo.InvariantCulture,

@@ -43,19 +43,19 @@ public static class Scenario
     /// <summary>Turns an exception inside a scenario into the message a learner reads.</summary>
     public static GateFailedException Failure(Exception e, Trace trace, long seed, string rule, string testClass, string test)
     {
+        var what = e is SimulationFailedException s
+            ? $"{s.Rule} ({s.Section}) at {TraceEvent.Milliseconds(s.At)} ms: {s.Sentence}"
+            : e.Message.Trim();
         var picture = Path.Combine(GateInfo.RepoRoot, "artifacts", "failures", GateInfo.ChapterSlug, $"{testClass}.{test}.seed{seed}.html");
         string drawn;
         try
         {
-            drawn = new Timeline(trace).WriteHtml(picture, $"{Humanize(test)} (seed {seed})");
+            drawn = new Timeline(trace).WriteHtml(picture, $"{Humanize(test)} (seed {seed})", $"Rule: {rule}\nWhat happened: {what}");
         }
         catch (IOException io)
         {
             drawn = $"(could not write {picture}: {io.Message})";
         }
-        var what = e is SimulationFailedException s
-            ? $"{s.Rule} ({s.Section}) at {TraceEvent.Milliseconds(s.At)} ms: {s.Sentence}"
-            : e.Message.Trim();
         var mode = GateInfo.Against == "chapters" ? "" : $" -p:Against={GateInfo.Against}";
         var message =
             $"{Humanize(test)}: failed with seed {seed}.\n" +

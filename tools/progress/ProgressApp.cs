@@ -243,10 +243,17 @@ public sealed class ProgressApp(string root, TextWriter output, TextWriter error
         {
             return $"Not written yet: TODO {todo.Groups["id"].Value} (chapter {int.Parse(todo.Groups["nn"].Value, CultureInfo.InvariantCulture)}). {todo.Groups["text"].Value.Trim()}";
         }
-        // Gate scenarios already explain themselves (rule, what happened, picture, replay); keep their
-        // first lines and drop the inner exceptions' repetition.
-        var lines = message.Split('\n').Select(l => l.TrimEnd()).TakeWhile(l => !l.StartsWith("----", StringComparison.Ordinal)).Where(l => l.Length > 0).Take(8);
-        return string.Join('\n', lines);
+        // Gate scenarios already explain themselves (rule, what happened, picture, replay): keep their
+        // own lines, drop the inner exceptions' repetition and the exception type names, and never cut
+        // the picture and replay lines.
+        var lines = message.Split('\n').Select(l => l.TrimEnd())
+            .TakeWhile(l => !l.StartsWith("----", StringComparison.Ordinal))
+            .Where(l => l.Length > 0)
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"^[\w.]+(Exception) : ", ""))
+            .ToList();
+        var kept = lines.Take(12).ToList();
+        kept.AddRange(lines.Skip(12).Where(l => l.StartsWith("Picture of the run", StringComparison.Ordinal) || l.StartsWith("Replay", StringComparison.Ordinal)));
+        return string.Join('\n', kept);
     }
 
     private static string Indent(string text) => string.Join('\n', text.Split('\n').Select(l => "    " + l));
