@@ -237,7 +237,7 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
             new NodeTransport(Network, id),
             Time,
             new Random(Seeds.Derive(Seed, stream: 1, id, slot.Incarnation)),
-            new SimLogger(id, Time, _scheduler, Trace, Options.TraceLogLevel, Options.Echo),
+            new SimLogger(id, Time, _scheduler, Trace, Options.TraceLogLevel, Options.Loggers?.CreateLogger($"n{id}")),
             slot.Storage);
         try
         {

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Raft.Simulation;
 
 /// <summary>A node's <see cref="ILogger"/> in the simulation: lines go into the trace, stamped with simulated time.</summary>
-internal sealed class SimLogger(int node, SimulatedTime time, SimulationScheduler scheduler, Trace trace, LogLevel minimum, Action<string>? echo)
+internal sealed class SimLogger(int node, SimulatedTime time, SimulationScheduler scheduler, Trace trace, LogLevel minimum, ILogger? forward)
     : ILogger
 {
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
@@ -24,6 +24,7 @@ internal sealed class SimLogger(int node, SimulatedTime time, SimulationSchedule
         }
         var e = new NodeLogged(time.Elapsed, node, logLevel, formatter(state, exception));
         trace.Add(e);
-        echo?.Invoke(e.Line);
+        // The forwarded line carries simulated time: a console logger would stamp it with the wall clock.
+        forward?.Log(logLevel, eventId, "{Time} ms  {Text}", TraceEvent.Milliseconds(e.At), e.Text);
     }
 }

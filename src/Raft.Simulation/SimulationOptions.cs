@@ -18,8 +18,11 @@ public sealed record SimulationOptions
     /// <summary>Node log lines at or above this level go into the trace.</summary>
     public LogLevel TraceLogLevel { get; init; } = LogLevel.Information;
 
-    /// <summary>Called with each trace line of node logs as it happens (e.g. Console.WriteLine); null for none.</summary>
-    public Action<string>? Echo { get; init; }
+    /// <summary>
+    /// Where node logs go besides the trace, e.g. <c>LoggerFactory.Create(b => b.AddSimpleConsole())</c> for a
+    /// console run. Each node logs under the category "n{id}", each line starting with the simulated time.
+    /// </summary>
+    public ILoggerFactory? Loggers { get; init; }
 
     /// <summary>
     /// Work items allowed at one simulated instant before the run is declared stuck: a loop that
