@@ -232,7 +232,9 @@ public sealed class Timeline
             y2 = y1 + (y2 - y1) * f;
         }
         var colour = lost ? "#e53935" : MessageColour(m.Kind);
-        var heavy = m.Message.ToString()!.Contains("Entries = [", StringComparison.Ordinal) ? 2 : 1;
+        // An AppendEntries that carries entries is drawn thicker than a heartbeat.
+        var text = m.Message.ToString()!;
+        var heavy = text.Contains("Entries = [", StringComparison.Ordinal) && !text.Contains("Entries = []", StringComparison.Ordinal) ? 2 : 1;
         var title = E($"#{m.Id} n{m.From}→n{m.To} at {TraceEvent.Milliseconds(m.At)} ms: {m.Message}" + (lost ? $" — lost ({reason})" : ""));
         sb.Append(
             $"<line x1=\"{F(x1)}\" y1=\"{F(y1)}\" x2=\"{F(x2)}\" y2=\"{F(y2)}\" stroke=\"{colour}\" stroke-width=\"{heavy}\"" +
