@@ -7,6 +7,9 @@ public sealed partial class RaftNode
     // When the election timer runs out, unless it is reset first (§5.2).
     private DateTimeOffset _electionDeadline;
 
+    /// <summary>When the election timer runs out unless it is reset first (§5.2); read by tests and notebooks.</summary>
+    public DateTimeOffset ElectionDeadline => _electionDeadline;
+
     /// <summary>
     /// The walkthrough's leader-check coroutine: sleep until the election deadline; if it has not
     /// moved meanwhile (no leader was heard from), act on the timeout. Handlers reset the timer by
@@ -37,12 +40,17 @@ public sealed partial class RaftNode
     public void ResetElectionTimer() => _electionDeadline = _context.Time.GetUtcNow() + NextElectionTimeout();
 
     /// <summary>How long to wait for a leader before suspecting it is gone.</summary>
-    private TimeSpan NextElectionTimeout() => Options.ElectionTimeoutMin;
+    public TimeSpan NextElectionTimeout()
+    {
+        return Options.ElectionTimeoutMin;
+    }
 
     /// <summary>No leader was heard from for a whole election timeout.</summary>
-    private void OnElectionTimeout() =>
+    private void OnElectionTimeout()
+    {
         _logger.LogInformation("Node {Id} heard from no leader for {Timeout} ms (chapter 2 starts an election here)",
             Id, Options.ElectionTimeoutMin.TotalMilliseconds);
+    }
 
     /// <summary>A candidate asks for this node's vote (§5.2).</summary>
     public void HandleRequestVote(int from, RequestVote request)

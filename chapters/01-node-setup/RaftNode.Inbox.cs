@@ -25,7 +25,7 @@ public sealed partial class RaftNode
     /// <exception cref="ArgumentException">The message is of a type this node does not know.</exception>
     public void Dispatch(Envelope envelope)
     {
-        // TODO(ch01): Apply the universal term rule to every message, requests and replies alike (ObserveTerm(envelope.Message.Term)); then call the handler for the message's type (HandleRequestVote, HandleRequestVoteReply, HandleAppendEntries, HandleAppendEntriesReply), and throw an ArgumentException that names the type of any other message.
+        // TODO(ch01): Dispatch: Apply the universal term rule to every message, requests and replies alike (ObserveTerm(envelope.Message.Term)); then call the handler for the message's type (HandleRequestVote, HandleRequestVoteReply, HandleAppendEntries, HandleAppendEntriesReply), and throw an ArgumentException that names the type of any other message.
         throw new NotImplementedException("TODO(ch01) Dispatch: Apply the universal term rule to every message, requests and replies alike (ObserveTerm(envelope.Message.Term)); then call the handler for the message's type (HandleRequestVote, HandleRequestVoteReply, HandleAppendEntries, HandleAppendEntriesReply), and throw an ArgumentException that names the type of any other message.");
     }
 }

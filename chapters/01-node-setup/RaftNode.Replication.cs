@@ -5,7 +5,7 @@ public sealed partial class RaftNode
     /// <summary>A leader's AppendEntries: a heartbeat for now; chapter 3 adds log entries (§5.3).</summary>
     public void HandleAppendEntries(int from, AppendEntries request)
     {
-        // TODO(ch01): If request.Term is below CurrentTerm, reply AppendEntriesReply(CurrentTerm, false): the stale leader learns our term and steps down (§5.1). Otherwise the sender leads our term: a candidate or leader becomes follower (BecomeFollower(), §5.2), remember LeaderId = request.LeaderId, ResetElectionTimer(), and reply AppendEntriesReply(CurrentTerm, true).
+        // TODO(ch01): HandleAppendEntries: If request.Term is below CurrentTerm, reply AppendEntriesReply(CurrentTerm, false): the stale leader learns our term and steps down (§5.1). Otherwise the sender leads our term: a candidate or leader becomes follower (BecomeFollower(), §5.2), remember LeaderId = request.LeaderId, ResetElectionTimer(), and reply AppendEntriesReply(CurrentTerm, true).
         throw new NotImplementedException("TODO(ch01) HandleAppendEntries: If request.Term is below CurrentTerm, reply AppendEntriesReply(CurrentTerm, false): the stale leader learns our term and steps down (§5.1). Otherwise the sender leads our term: a candidate or leader becomes follower (BecomeFollower(), §5.2), remember LeaderId = request.LeaderId, ResetElectionTimer(), and reply AppendEntriesReply(CurrentTerm, true).");
     }
 

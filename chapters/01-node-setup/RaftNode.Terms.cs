@@ -11,7 +11,7 @@ public sealed partial class RaftNode
     /// <returns>True if <paramref name="term"/> was newer and this node adopted it.</returns>
     public bool ObserveTerm(long term)
     {
-        // TODO(ch01): If term is greater than CurrentTerm: adopt it, clear VotedFor (no vote is cast yet in the new term), call BecomeFollower() and return true. Otherwise change nothing and return false: an equal term must keep VotedFor, or a node could vote twice in one term.
+        // TODO(ch01): ObserveTerm: If term is greater than CurrentTerm: adopt it, clear VotedFor (no vote is cast yet in the new term), call BecomeFollower() and return true. Otherwise change nothing and return false: an equal term must keep VotedFor, or a node could vote twice in one term.
         throw new NotImplementedException("TODO(ch01) ObserveTerm: If term is greater than CurrentTerm: adopt it, clear VotedFor (no vote is cast yet in the new term), call BecomeFollower() and return true. Otherwise change nothing and return false: an equal term must keep VotedFor, or a node could vote twice in one term.");
     }
 

@@ -7,6 +7,9 @@ public sealed partial class RaftNode
     // When the election timer runs out, unless it is reset first (§5.2).
     private DateTimeOffset _electionDeadline;
 
+    /// <summary>When the election timer runs out unless it is reset first (§5.2); read by tests and notebooks.</summary>
+    public DateTimeOffset ElectionDeadline => _electionDeadline;
+
     /// <summary>
     /// The walkthrough's leader-check coroutine: sleep until the election deadline; if it has not
     /// moved meanwhile (no leader was heard from), act on the timeout. Handlers reset the timer by
@@ -37,23 +40,132 @@ public sealed partial class RaftNode
     public void ResetElectionTimer() => _electionDeadline = _context.Time.GetUtcNow() + NextElectionTimeout();
 
     /// <summary>How long to wait for a leader before suspecting it is gone.</summary>
-    private TimeSpan NextElectionTimeout() => Options.ElectionTimeoutMin;
+    public TimeSpan NextElectionTimeout()
+    {
+        //@before 02
+        //~ return Options.ElectionTimeoutMin;
+        //@end
+        //@since 02
+        //@todo 02 ElectionTimeout: Return a timeout drawn at random between Options.ElectionTimeoutMin and Options.ElectionTimeoutMax (both included), from the node's seeded _context.Random. Equal timeouts let candidates split the vote again and again (§5.2).
+        var spread = (Options.ElectionTimeoutMax - Options.ElectionTimeoutMin).Ticks;
+        return Options.ElectionTimeoutMin + TimeSpan.FromTicks(_context.Random.NextInt64(spread + 1));
+        //@starter
+        //~ // For now chapter 1's fixed timeout, so the loops keep running while you work on the rest.
+        //~ return Options.ElectionTimeoutMin;
+        //@end
+        //@end
+    }
 
     /// <summary>No leader was heard from for a whole election timeout.</summary>
-    private void OnElectionTimeout() =>
-        _logger.LogInformation("Node {Id} heard from no leader for {Timeout} ms (chapter 2 starts an election here)",
-            Id, Options.ElectionTimeoutMin.TotalMilliseconds);
+    private void OnElectionTimeout()
+    {
+        //@before 02
+        //~ _logger.LogInformation("Node {Id} heard from no leader for {Timeout} ms (chapter 2 starts an election here)",
+        //~     Id, Options.ElectionTimeoutMin.TotalMilliseconds);
+        //@end
+        //@since 02
+        // A follower that hears nothing, or a candidate whose election went nowhere, starts a new election (§5.2).
+        StartElection();
+        //@end
+    }
+    //@since 02
+
+    // The peers that granted this node their vote in the current term (it votes for itself too).
+    private readonly HashSet<int> _votesGranted = [];
+
+    /// <summary>
+    /// Starts an election (§5.2): "increment currentTerm, vote for self, reset election timer, send
+    /// RequestVote RPCs to all other servers" (Figure 2, Rules for Servers, Candidates).
+    /// </summary>
+    public void StartElection()
+    {
+        //@todo 02 StartElection: Increment CurrentTerm, vote for yourself (VotedFor = Id), call BecomeCandidate() (it counts your own vote), ResetElectionTimer(), and send every peer a RequestVote(CurrentTerm, Id, LastLogIndex(), LastLogTerm()). If your own vote is already a majority (a one-node cluster), BecomeLeader() and SendHeartbeats() at once.
+        CurrentTerm++;
+        VotedFor = Id;
+        BecomeCandidate();
+        ResetElectionTimer();
+        if (HasMajority(_votesGranted.Count))
+        {
+            BecomeLeader();
+            SendHeartbeats();
+            return;
+        }
+        var request = new RequestVote(CurrentTerm, Id, LastLogIndex(), LastLogTerm());
+        foreach (var peer in Peers)
+        {
+            Send(peer, request);
+        }
+        //@starter
+        //~ // For now chapter 1's behaviour: note the timeout and stay a follower, so nothing crashes while you work.
+        //~ _logger.LogInformation("Node {Id} heard from no leader (TODO ch02: StartElection)", Id);
+        //@end
+    }
+
+    /// <summary>True if <paramref name="count"/> servers are a majority of the whole cluster (§5.2).</summary>
+    public bool HasMajority(int count) => count * 2 > _context.ClusterSize;
+
+    /// <summary>
+    /// §5.4.1: "Raft determines which of two logs is more up-to-date by comparing the index and term of the
+    /// last entries in the logs. If the logs have last entries with different terms, then the log with the
+    /// later term is more up-to-date. If the logs end with the same term, then whichever log is longer is
+    /// more up-to-date."
+    /// </summary>
+    /// <returns>True if a log ending at (<paramref name="lastLogTerm"/>, <paramref name="lastLogIndex"/>) is at least as up to date as this node's.</returns>
+    public bool IsAtLeastAsUpToDate(long lastLogTerm, long lastLogIndex)
+    {
+        //@todo 02 UpToDate: Compare last terms first: a later last term wins whatever the lengths. Only when the last terms are equal does the longer (or equally long) log count as at least as up to date (§5.4.1).
+        return lastLogTerm > LastLogTerm() || (lastLogTerm == LastLogTerm() && lastLogIndex >= LastLogIndex());
+        //@end
+    }
+    //@end
 
     /// <summary>A candidate asks for this node's vote (§5.2).</summary>
     public void HandleRequestVote(int from, RequestVote request)
     {
-        // Chapter 2 decides votes (§5.2, §5.4.1). Until then no node grants one, so nobody is elected.
-        Send(from, new RequestVoteReply(CurrentTerm, VoteGranted: false));
+        //@before 02
+        //~ // Chapter 2 decides votes (§5.2, §5.4.1). Until then no node grants one, so nobody is elected.
+        //~ Send(from, new RequestVoteReply(CurrentTerm, VoteGranted: false));
+        //@end
+        //@since 02
+        //@todo 02 HandleRequestVote: Deny a candidate whose term is below CurrentTerm. Otherwise grant the vote only if VotedFor is null or already this candidate (one vote per term), and the candidate's log is at least as up to date as yours (IsAtLeastAsUpToDate); on granting, set VotedFor and ResetElectionTimer(). Reply RequestVoteReply(CurrentTerm, granted) in every case.
+        // Dispatch applied the term rule first: a newer term has already cleared VotedFor.
+        var granted = request.Term == CurrentTerm
+                      && (VotedFor is null || VotedFor == request.CandidateId)
+                      && IsAtLeastAsUpToDate(request.LastLogTerm, request.LastLogIndex);
+        if (granted)
+        {
+            VotedFor = request.CandidateId;
+            // Only a granted vote resets the timer: a node that keeps denying votes must still be able
+            // to stand for election itself (§5.2; Figure 2, Followers).
+            ResetElectionTimer();
+        }
+        Send(from, new RequestVoteReply(CurrentTerm, granted));
+        //@starter
+        //~ // For now chapter 1's answer, so that every request is still answered: no vote.
+        //~ Send(from, new RequestVoteReply(CurrentTerm, VoteGranted: false));
+        //@end
+        //@end
     }
 
     /// <summary>A node answered this node's vote request (§5.2).</summary>
     public void HandleRequestVoteReply(int from, RequestVoteReply reply)
     {
-        // Chapter 2 counts votes here. (Dispatch has already applied the term rule to the reply.)
+        //@before 02
+        //~ // Chapter 2 counts votes here. (Dispatch has already applied the term rule to the reply.)
+        //@end
+        //@since 02
+        //@todo 02 CountVotes: Ignore the reply unless this node is still a candidate and reply.Term equals CurrentTerm (a late reply from an older election counts for nothing). Count each granting peer once; with a majority of the whole cluster (HasMajority), BecomeLeader() and SendHeartbeats() at once, so the other candidates stand down (§5.2).
+        if (Role != Role.Candidate || reply.Term != CurrentTerm || !reply.VoteGranted)
+        {
+            return;
+        }
+        _votesGranted.Add(from);
+        if (HasMajority(_votesGranted.Count))
+        {
+            BecomeLeader();
+            SendHeartbeats();
+        }
+        //@end
+        //@end
     }
 }

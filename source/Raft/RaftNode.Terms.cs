@@ -38,6 +38,18 @@ public sealed partial class RaftNode
         LeaderId = null;
     }
 
+    //@since 02
+    /// <summary>Becomes a candidate of the current term, with its own vote counted (§5.2).</summary>
+    public void BecomeCandidate()
+    {
+        _logger.LogInformation("Node {Id} becomes candidate in term {Term}", Id, CurrentTerm);
+        Role = Role.Candidate;
+        LeaderId = null;
+        _votesGranted.Clear();
+        _votesGranted.Add(Id);
+    }
+
+    //@end
     /// <summary>Becomes the leader of the current term.</summary>
     public void BecomeLeader()
     {

@@ -5,10 +5,12 @@ namespace Raft.Gate;
 /// <summary>Builds simulated clusters of the chapter's <see cref="RaftNode"/>.</summary>
 public static class Cluster
 {
-    public static SimCluster<RaftNode> Create(long seed, int nodes = 3, NetworkOptions? network = null, RaftOptions? raft = null) =>
+    /// <param name="raftFor">Options per node id, when nodes should differ; otherwise <paramref name="raft"/> for all.</param>
+    public static SimCluster<RaftNode> Create(long seed, int nodes = 3, NetworkOptions? network = null, RaftOptions? raft = null,
+        Func<int, RaftOptions>? raftFor = null) =>
         SimCluster.Create(
             new SimulationOptions { Seed = seed, NodeCount = nodes, Network = network ?? NetworkOptions.Reliable },
-            context => new RaftNode(context, raft));
+            context => new RaftNode(context, raftFor?.Invoke(context.Id) ?? raft));
 
     /// <summary>The live nodes that believe they are leader.</summary>
     public static IReadOnlyList<RaftNode> Leaders(this SimCluster<RaftNode> cluster) =>

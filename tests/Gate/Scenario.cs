@@ -22,13 +22,14 @@ public static class Scenario
         int nodes = 3,
         NetworkOptions? network = null,
         RaftOptions? raft = null,
+        Func<int, RaftOptions>? raftFor = null,
         [CallerFilePath] string file = "",
         [CallerMemberName] string test = "")
     {
         IEnumerable<long> list = GateInfo.SeedOverride is { } only ? [only] : Enumerable.Range(1, seeds).Select(s => (long)s);
         foreach (var seed in list)
         {
-            using var cluster = Cluster.Create(seed, nodes, network, raft);
+            using var cluster = Cluster.Create(seed, nodes, network, raft, raftFor);
             try
             {
                 body(cluster);

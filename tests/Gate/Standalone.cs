@@ -9,26 +9,32 @@ namespace Raft.Gate;
 /// </summary>
 public static class Standalone
 {
-    public static (RaftNode Node, RecordingTransport Sent) Node(int id = 1, int clusterSize = 3, RaftOptions? options = null)
+    /// <param name="clock">The node's clock; by default one that stays at the simulation's epoch.</param>
+    public static (RaftNode Node, RecordingTransport Sent) Node(int id = 1, int clusterSize = 3, RaftOptions? options = null, TimeProvider? clock = null)
     {
         var sent = new RecordingTransport();
         var context = new NodeContext(
             id,
             Enumerable.Range(1, clusterSize).Where(p => p != id).ToArray(),
             sent,
-            new FixedClock(),
+            clock ?? new ManualClock(),
             new Random(id),
             NullLogger.Instance,
             new SimStorage());
         return (new RaftNode(context, options), sent);
     }
 
-    /// <summary>A clock that stays at the simulation's epoch: handlers may read it, and nothing waits on it.</summary>
-    private sealed class FixedClock : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => SimulatedTime.Epoch;
+}
 
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-            throw new InvalidOperationException("A standalone node has no running loops; use a simulated cluster to test timers.");
-    }
+/// <summary>A clock that moves only when a test moves it; handlers may read it, and nothing waits on it.</summary>
+public sealed class ManualClock : TimeProvider
+{
+    private DateTimeOffset _now = SimulatedTime.Epoch;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        throw new InvalidOperationException("A standalone node has no running loops; use a simulated cluster to test timers.");
 }

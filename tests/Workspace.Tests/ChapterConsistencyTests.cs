@@ -60,15 +60,36 @@ public sealed class ChapterConsistencyTests
                 }
                 """,
             ["Late.cs"] = "//@since 03\nclass Late { }\n",
+            ["Stand.cs"] = """
+                class Stand {
+                    //@since 02
+                    int G() {
+                        //@todo 02 G: return two
+                        return 2;
+                        //@starter
+                        //~ return 1; // the old behaviour
+                        //@end
+                    }
+                    //@end
+                }
+                """,
         }, g =>
         {
+            var stand = g.Render(2, Variant.Starter)["Stand.cs"];
+            stand.ShouldContain("// TODO(ch02): G: return two");
+            stand.ShouldContain("return 1; // the old behaviour");
+            stand.ShouldNotContain("NotImplementedException", Case.Sensitive, "a stand-in replaces the throw");
+            stand.ShouldNotContain("return 2;");
+            g.Render(2, Variant.Solution)["Stand.cs"].ShouldNotContain("return 1;");
+            g.Render(3, Variant.Starter)["Stand.cs"].ShouldContain("return 2;");
+
             var ch1 = g.Render(1, Variant.Starter);
             ch1["A.cs"].ShouldNotContain("F()");
             ch1["A.cs"].ShouldContain("int Old() => 0;");
             ch1.ShouldNotContainKey("Late.cs");
 
             var ch2 = g.Render(2, Variant.Starter)["A.cs"];
-            ch2.ShouldContain("// TODO(ch02): return one");
+            ch2.ShouldContain("// TODO(ch02): F: return one");
             ch2.ShouldContain("throw new NotImplementedException(\"TODO(ch02) F: return one\");");
             ch2.ShouldNotContain("return 1;");
             ch2.ShouldNotContain("//@");

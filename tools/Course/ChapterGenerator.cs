@@ -28,13 +28,17 @@ public sealed record TodoItem(int Chapter, string Id, string Instruction, string
 /// starter gets <c>// TODO(chNN): instruction</c> and a <c>throw new NotImplementedException(...)</c> instead;
 /// later starters and all solutions from NN on get the lines between. Code after a TODO block in the
 /// same method becomes unreachable in the starter, so a TODO block should end its method.</item>
+/// <item>Inside a TODO block, <c>//@starter</c> followed by lines behind <c>//~ </c>: what chapter NN's starter runs
+/// instead of throwing. Use it only where the stub sits on a path that earlier chapters' behaviour needs (the
+/// starter must pass every earlier chapter's gate), and keep the earlier behaviour there, so the new chapter's
+/// tests fail and the old ones pass.</item>
 /// </list>
 /// </summary>
 public sealed partial class ChapterGenerator(CourseManifest course)
 {
     private const string SolutionHeader = "// Reference solution, generated from source/Raft by tools/chaptergen. Edit the source, not this file.";
 
-    [GeneratedRegex(@"^(?<indent>\s*)//@(?<verb>since|before|todo|end)\b\s*(?<rest>.*)$")]
+    [GeneratedRegex(@"^(?<indent>\s*)//@(?<verb>since|before|todo|starter|end)\b\s*(?<rest>.*)$")]
     private static partial Regex Directive();
 
     [GeneratedRegex(@"^(?<nn>\d{2})\s+(?<id>[A-Za-z][A-Za-z0-9]*):\s*(?<text>.+)$")]
@@ -177,6 +181,22 @@ public sealed partial class ChapterGenerator(CourseManifest course)
             var d = Directive().Match(line);
             if (!d.Success)
             {
+                if (stack.Count > 0 && stack.Peek().Verb == "starter")
+                {
+                    // The starter's stand-in body: emitted (uncommented) only where the TODO is a stub.
+                    if (!stack.Peek().Keep)
+                    {
+                        continue;
+                    }
+                    var trimmedStarter = line.TrimStart();
+                    var indentStarter = line[..(line.Length - trimmedStarter.Length)];
+                    line = trimmedStarter.StartsWith("//~ ", StringComparison.Ordinal) ? indentStarter + trimmedStarter[4..]
+                        : trimmedStarter == "//~" ? ""
+                        : throw new InvalidDataException($"{file}:{i + 1}: after //@starter, every line must start with //~ (the source must stay the latest chapter)");
+                    output.Append(line).Append('\n');
+                    lineOut++;
+                    continue;
+                }
                 if (!keep)
                 {
                     continue;
@@ -202,8 +222,33 @@ public sealed partial class ChapterGenerator(CourseManifest course)
                     {
                         throw new InvalidDataException($"{file}:{i + 1}: //@end without an open block");
                     }
-                    stack.Pop();
+                    if (stack.Pop().Verb == "starter")
+                    {
+                        stack.Pop(); // one //@end closes both the //@starter section and its //@todo
+                    }
                     break;
+                case "starter":
+                {
+                    if (stack.Count == 0 || stack.Peek().Verb != "todo")
+                    {
+                        throw new InvalidDataException($"{file}:{i + 1}: //@starter belongs inside a //@todo block");
+                    }
+                    var todo = stack.Peek();
+                    // Kept where the TODO is a stub: the solution lines before it were not kept, but the
+                    // enclosing blocks are.
+                    var isStub = stack.Skip(1).All(b => b.Keep) && !todo.Keep && chapter == todo.Chapter && variant == Variant.Starter;
+                    if (isStub)
+                    {
+                        // Replace the throw just written by the stand-in that follows.
+                        var text = output.ToString();
+                        var cut = text.LastIndexOf("throw new NotImplementedException(", StringComparison.Ordinal);
+                        var lineStart = text.LastIndexOf('\n', cut) + 1;
+                        output.Length = lineStart;
+                        lineOut--;
+                    }
+                    stack.Push((verb, todo.Chapter, isStub, i + 1));
+                    break;
+                }
                 case "since":
                 {
                     var n = ParseChapter(rest, file, i + 1);
@@ -236,7 +281,7 @@ public sealed partial class ChapterGenerator(CourseManifest course)
                     {
                         var indent = d.Groups["indent"].Value;
                         todos.Add(new TodoItem(n, id, text, file, lineOut + 1));
-                        output.Append(indent).Append($"// TODO(ch{n:00}): ").Append(text).Append('\n');
+                        output.Append(indent).Append($"// TODO(ch{n:00}): {id}: ").Append(text).Append('\n');
                         output.Append(indent).Append($"throw new NotImplementedException(\"TODO(ch{n:00}) {id}: ")
                             .Append(text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal))
                             .Append("\");\n");

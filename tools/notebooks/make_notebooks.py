@@ -278,4 +278,125 @@ explains the failures one by one; `hint 1` gives a hint for each TODO. When the 
 Previous: [00-welcome](00-welcome.ipynb)
 '''),
 ])
-print("wrote notebooks/00-welcome.ipynb and notebooks/01-node-setup.ipynb")
+# ---------------------------------------------------------------- 02-leader-election
+S = dict(slug="02-leader-election", nn="02")
+write("02-leader-election.ipynb", [
+    md(r'''
+# Chapter 2: Leader election
+
+**You will build** how Raft servers choose their leader themselves: randomized election timeouts, starting an
+election, answering `RequestVote` (one vote per term, only for an up-to-date log), counting votes, and stepping
+down. After this chapter, nobody appoints a leader by hand any more.
+
+**Paper**: §5.2 (leader election) and §5.4.1 (election restriction), Figure 2's RequestVote RPC and Rules for Servers.
+
+**Your TODOs** in `chapters/02-leader-election/`: `ElectionTimeout`, `StartElection`, `UpToDate`,
+`HandleRequestVote` and `CountVotes`. Chapter 1's code is there, solved.
+'''),
+    md(r'''
+## The idea
+
+A follower that hears nothing from a leader for an **election timeout** becomes a **candidate**: it starts a new
+term, votes for itself and asks everyone else for their vote. Each server votes **at most once per term**, first
+come, first served, and only for a candidate whose log is **at least as up to date** as its own (§5.4.1: compare
+the terms of the last entries first; only if they are equal, the lengths). A candidate that collects votes from a
+**majority of the whole cluster** becomes leader and sends heartbeats at once; a candidate that hears from a leader
+of its term, or sees a newer term, steps down.
+
+```
+ follower ──timeout──► candidate ──majority of votes──► leader
+    ▲  ▲                 │  │                              │
+    │  └─ leader's AE ───┘  └─timeout: new election        │
+    └──────────────── sees a higher term ──────────────────┘
+```
+
+Two candidates can split the vote; nobody wins, their timers run out again, and they try again in a new term.
+Because each node draws its timeout **at random** (300-600 ms here), one of them usually times out first and wins
+before the other even starts.
+'''),
+    md("## Build and load your code"),
+    code(BUILD.format(**S)),
+    code(LOAD.format(**S)),
+    md(r'''
+## An election by hand
+
+Node 1 of five starts an election. We hand it the replies ourselves and watch it count: two votes are not a
+majority of five, three are.
+'''),
+    code(r'''
+var sent = new RecordingTransport();
+var context = new NodeContext(1, new[] { 2, 3, 4, 5 }, sent, TimeProvider.System, new Random(1),
+    Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, new SimStorage());
+var candidate = new RaftNode(context);
+
+candidate.StartElection();
+display(sent.SentOf<RequestVote>().Select(s => $"to node {s.To}: {s.Message}"));
+
+candidate.Dispatch(new Envelope(2, 1, new RequestVoteReply(1, VoteGranted: true)));
+display($"after node 2's vote: {candidate.Role}");
+candidate.Dispatch(new Envelope(3, 1, new RequestVoteReply(1, VoteGranted: true)));
+display($"after node 3's vote: {candidate.Role}");
+'''),
+    md(r'''
+## Five nodes elect a leader
+
+No one is appointed: every node starts as a follower with a random timeout. Watch the first one to time out turn
+orange (candidate), the blue vote requests go out, and the green lane begin with its heartbeats.
+'''),
+    code(r'''
+var cluster = SimCluster.Create(new SimulationOptions { Seed = 1, NodeCount = 5 }, ctx => new RaftNode(ctx));
+cluster.RunFor(TimeSpan.FromMilliseconds(900));
+display(cluster.LiveNodes.Select(n => new { n.Id, n.Role, n.CurrentTerm, n.VotedFor, n.LeaderId }));
+display(HTML(new Timeline(cluster.Trace).Fragment("Five nodes elect a leader")));
+'''),
+    md(r'''
+## Experiments
+
+1. **Crash the leader.** The followers stop hearing heartbeats; the first to time out wins a new term.
+2. **Partition 3 | 2.** The side with three nodes elects a leader; the side with two can never collect three
+   votes, so its terms keep rising without a leader (§5.2). Heal it and the higher term wins... but look who leads.
+3. **Equal timeouts.** Give every node the same timeout and every message the same delay: all nodes time out
+   together, vote for themselves, and split the vote forever. That is why the timeouts are random.
+'''),
+    code(r'''
+var crash = SimCluster.Create(new SimulationOptions { Seed = 2, NodeCount = 5 }, ctx => new RaftNode(ctx));
+crash.RunUntil(() => crash.LiveNodes.Any(n => n.Role == Role.Leader), TimeSpan.FromSeconds(2));
+var first = crash.LiveNodes.Single(n => n.Role == Role.Leader).Id;
+crash.RunFor(TimeSpan.FromMilliseconds(200));
+crash.Crash(first);
+crash.RunFor(TimeSpan.FromMilliseconds(1000));
+display(HTML(new Timeline(crash.Trace).Fragment($"Leader n{first} crashes; a new one takes over")));
+'''),
+    code(r'''
+var split = SimCluster.Create(new SimulationOptions { Seed = 3, NodeCount = 5 }, ctx => new RaftNode(ctx));
+split.Network.Partition(new[] { 1, 2, 3 }, new[] { 4, 5 });
+split.RunFor(TimeSpan.FromSeconds(2));
+split.Network.Heal();
+split.RunFor(TimeSpan.FromSeconds(1));
+display(split.LiveNodes.Select(n => new { n.Id, n.Role, n.CurrentTerm }));
+display(HTML(new Timeline(split.Trace).Fragment("Partition {1,2,3} | {4,5}, healed after 2 s")));
+'''),
+    code(r'''
+var equal = new RaftOptions { ElectionTimeoutMin = TimeSpan.FromMilliseconds(300), ElectionTimeoutMax = TimeSpan.FromMilliseconds(300) };
+var sameDelay = new NetworkOptions { MinDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(5) };
+var livelock = SimCluster.Create(new SimulationOptions { Seed = 4, NodeCount = 3, Network = sameDelay }, ctx => new RaftNode(ctx, equal));
+livelock.RunFor(TimeSpan.FromSeconds(2));
+display(livelock.LiveNodes.Select(n => new { n.Id, n.Role, n.CurrentTerm }));
+display(HTML(new Timeline(livelock.Trace).Fragment("Equal timeouts: the vote splits every time")));
+'''),
+    md(r'''
+## Run the gate
+
+```
+dotnet test tests/02-leader-election
+```
+
+The gate runs chapter 1's tests too. Its scenarios follow MIT 6.5840's election tests, deterministic: an initial
+election, a leader that keeps its term while heartbeats arrive, re-election after the leader is cut off, no leader
+without a quorum, many elections with random disconnects on seven nodes, a new leader within two seconds of a
+crash, elections on an unreliable network, and message economy. Every run checks that no term ever has two leaders.
+
+Previous: [01-node-setup](01-node-setup.ipynb)
+'''),
+])
+print("wrote notebooks 00, 01 and 02")

@@ -284,13 +284,14 @@ public sealed class ProgressApp(string root, TextWriter output, TextWriter error
         {
             return null;
         }
-        var marker = $"TODO(ch{ch.Nn}) {id}:";
+        // The stub's comment reads `// TODO(chNN): Id: ...`; a throwing stub's message `TODO(chNN) Id: ...`.
+        string[] markers = [$"TODO(ch{ch.Nn}): {id}:", $"TODO(ch{ch.Nn}) {id}:"];
         foreach (var file in Directory.EnumerateFiles(dir, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var lines = File.ReadAllLines(file);
             for (var i = 0; i < lines.Length; i++)
             {
-                if (lines[i].Contains(marker, StringComparison.Ordinal))
+                if (markers.Any(m => lines[i].Contains(m, StringComparison.Ordinal)))
                 {
                     return $"{Path.GetRelativePath(root, file)}:{i + 1}";
                 }
