@@ -20,14 +20,31 @@ public sealed partial class RaftNode
         //@end
     }
 
-    /// <summary>Sends every peer an AppendEntries with no entries (§5.2).</summary>
+    //@before 03
+    //~ /// <summary>Sends every peer an AppendEntries with no entries (§5.2).</summary>
+    //@end
+    //@since 03
+    /// <summary>
+    /// Sends every peer an AppendEntries from its nextIndex (§5.2, §5.3): a heartbeat for a follower that is
+    /// up to date, the missing entries for one that is not. It also retries whatever was lost since the last.
+    /// </summary>
+    //@end
     public void SendHeartbeats()
     {
+        //@before 03
         //@todo 01 SendHeartbeats: Send each peer an AppendEntries carrying this node's CurrentTerm and Id, PrevLogIndex = LastLogIndex() and PrevLogTerm = LastLogTerm(), no entries, and LeaderCommit = CommitIndex. A follower checks prevLogIndex/prevLogTerm even on a heartbeat (chapter 3).
-        var heartbeat = new AppendEntries(CurrentTerm, Id, LastLogIndex(), LastLogTerm(), [], CommitIndex);
+        //~ var heartbeat = new AppendEntries(CurrentTerm, Id, LastLogIndex(), LastLogTerm(), [], CommitIndex);
+        //~ foreach (var peer in Peers)
+        //~ {
+        //~     Send(peer, heartbeat);
+        //~ }
+        //@end
+        //@end
+        //@since 03
         foreach (var peer in Peers)
         {
-            Send(peer, heartbeat);
+            // Even with entries in flight: the tick is also the retry for whatever was lost.
+            SendAppendEntries(peer);
         }
         //@end
     }

@@ -56,7 +56,27 @@ public sealed partial class RaftNode
         _logger.LogInformation("Node {Id} becomes leader in term {Term}", Id, CurrentTerm);
         Role = Role.Leader;
         LeaderId = Id;
+        //@since 03
+        InitializeLeaderState();
+        //@end
     }
+    //@since 03
+
+    /// <summary>Figure 2, volatile state on leaders: "Reinitialized after election".</summary>
+    public void InitializeLeaderState()
+    {
+        //@todo 03 LeaderState: For every peer, set NextIndex[peer] = LastLogIndex() + 1 (assume the follower is up to date; the consistency check corrects the guess) and MatchIndex[peer] = 0 (nothing is known to be replicated yet). Clear _sentUpTo: nothing is in flight in a new term.
+        _sentUpTo.Clear();
+        foreach (var peer in Peers)
+        {
+            NextIndex[peer] = LastLogIndex() + 1;
+            MatchIndex[peer] = 0;
+        }
+        //@starter
+        //~ // For now nothing, so chapter 1's heartbeats keep working while you write this.
+        //@end
+    }
+    //@end
 
     /// <summary>
     /// Appoints this node leader of <paramref name="term"/> without an election. Chapter 1 has no

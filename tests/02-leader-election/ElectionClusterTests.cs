@@ -8,34 +8,12 @@ public sealed class ElectionClusterTests
 {
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
 
-    /// <summary>Runs until exactly one live node leads and every connected node follows it; returns it.</summary>
-    private static RaftNode AwaitLeader(SimCluster<RaftNode> cluster, TimeSpan within, IReadOnlyCollection<int>? among = null)
-    {
-        var ids = among ?? cluster.NodeIds;
-        RaftNode? Leader()
-        {
-            var leaders = ids.Where(cluster.IsUp).Select(cluster.Node).Where(n => n.Role == Role.Leader).ToList();
-            if (leaders.Count != 1)
-            {
-                return null;
-            }
-            var leader = leaders[0];
-            return ids.Where(cluster.IsUp).Select(cluster.Node).All(n => n.CurrentTerm == leader.CurrentTerm && (n == leader || n.LeaderId == leader.Id))
-                ? leader
-                : null;
-        }
-        cluster.RunUntil(() => Leader() is not null, within).ShouldBeTrue(
-            $"No single leader that every node follows after {within.TotalSeconds:0.#} s (roles: " +
-            string.Join(", ", ids.Where(cluster.IsUp).Select(cluster.Node).Select(n => $"n{n.Id} {n.Role} t{n.CurrentTerm}")) + ").");
-        return Leader()!;
-    }
-
     [Fact]
     public void An_initial_election_elects_one_leader_that_every_node_follows()
     {
         Scenario.ForSeeds(30, "§5.2: nodes that hear no leader elect one; every node then agrees on its term.", cluster =>
         {
-            var leader = AwaitLeader(cluster, 2 * Second);
+            var leader = cluster.AwaitLeader(2 * Second);
             leader.CurrentTerm.ShouldBeGreaterThanOrEqualTo(1);
         });
     }
@@ -45,7 +23,7 @@ public sealed class ElectionClusterTests
     {
         Scenario.ForSeeds(20, "§5.2: heartbeats keep followers from starting elections, so a healthy leader keeps its term.", cluster =>
         {
-            var leader = AwaitLeader(cluster, 2 * Second);
+            var leader = cluster.AwaitLeader(2 * Second);
             var term = leader.CurrentTerm;
             var votesBefore = cluster.Trace.SentOf<RequestVote>().Count();
 
@@ -62,15 +40,15 @@ public sealed class ElectionClusterTests
     {
         Scenario.ForSeeds(20, "§5.2: followers that stop hearing the leader elect a new one; the old leader steps down when it hears the newer term (§5.1).", cluster =>
         {
-            var old = AwaitLeader(cluster, 2 * Second);
+            var old = cluster.AwaitLeader(2 * Second);
             cluster.Network.Isolate(old.Id);
 
             var rest = cluster.NodeIds.Where(id => id != old.Id).ToList();
-            var successor = AwaitLeader(cluster, 3 * Second, rest);
+            var successor = cluster.AwaitLeader(3 * Second, rest);
             successor.CurrentTerm.ShouldBeGreaterThan(old.CurrentTerm);
 
             cluster.Network.Reconnect(old.Id);
-            var leader = AwaitLeader(cluster, 3 * Second);
+            var leader = cluster.AwaitLeader(3 * Second);
             old.Role.ShouldBe(Role.Follower, "The old leader hears the newer term and becomes a follower.");
             leader.Id.ShouldBe(successor.Id, "The successor's heartbeats reach the old leader too, so the successor keeps leading.");
         });
@@ -81,7 +59,7 @@ public sealed class ElectionClusterTests
     {
         Scenario.ForSeeds(10, "§5.2: a leader needs votes from a majority of the whole cluster, so a minority never elects one.", cluster =>
         {
-            var leader = AwaitLeader(cluster, 2 * Second);
+            var leader = cluster.AwaitLeader(2 * Second);
             var cut = cluster.NodeIds.Where(id => id != leader.Id).Take(3).Append(leader.Id).ToList();
             foreach (var id in cut)
             {
@@ -104,7 +82,7 @@ public sealed class ElectionClusterTests
             {
                 cluster.Network.Reconnect(id);
             }
-            AwaitLeader(cluster, 4 * Second);
+            cluster.AwaitLeader(4 * Second);
         }, nodes: 5);
     }
 
@@ -114,7 +92,7 @@ public sealed class ElectionClusterTests
         Scenario.ForSeeds(10, "§5.2: through any sequence of disconnects, a connected majority elects a leader, and no term has two (Figure 3).", cluster =>
         {
             var random = new Random((int)cluster.Seed);
-            AwaitLeader(cluster, 3 * Second);
+            cluster.AwaitLeader(3 * Second);
             for (var round = 0; round < 10; round++)
             {
                 var cut = cluster.NodeIds.OrderBy(_ => random.Next()).Take(3).ToList();
@@ -123,13 +101,13 @@ public sealed class ElectionClusterTests
                     cluster.Network.Isolate(id);
                 }
                 cluster.Note($"round {round}: cut off {string.Join(",", cut)}");
-                AwaitLeader(cluster, 4 * Second, cluster.NodeIds.Except(cut).ToList());
+                cluster.AwaitLeader(4 * Second, cluster.NodeIds.Except(cut).ToList());
                 foreach (var id in cut)
                 {
                     cluster.Network.Reconnect(id);
                 }
             }
-            AwaitLeader(cluster, 4 * Second);
+            cluster.AwaitLeader(4 * Second);
         }, nodes: 7);
     }
 
@@ -138,12 +116,12 @@ public sealed class ElectionClusterTests
     {
         Scenario.ForSeeds(30, "§5.2 and §9.3: with randomized timeouts (300-600 ms here) a crashed leader is replaced quickly, split votes included.", cluster =>
         {
-            var old = AwaitLeader(cluster, 2 * Second);
+            var old = cluster.AwaitLeader(2 * Second);
             cluster.RunFor(TimeSpan.FromMilliseconds(37 * cluster.Seed % 100)); // crash at varied points of the heartbeat interval
             cluster.Crash(old.Id);
             var crashedAt = cluster.Now;
 
-            var successor = AwaitLeader(cluster, 2 * Second, cluster.NodeIds.Where(id => id != old.Id).ToList());
+            var successor = cluster.AwaitLeader(2 * Second, cluster.NodeIds.Where(id => id != old.Id).ToList());
 
             (cluster.Now - crashedAt).ShouldBeLessThan(2 * Second);
             successor.CurrentTerm.ShouldBeGreaterThan(old.CurrentTerm);
@@ -155,7 +133,7 @@ public sealed class ElectionClusterTests
     {
         Scenario.ForSeeds(20, "§5.2: lost, duplicated and late votes and heartbeats delay an election but never elect two leaders in a term.", cluster =>
         {
-            AwaitLeader(cluster, 5 * Second);
+            cluster.AwaitLeader(5 * Second);
             cluster.RunFor(5 * Second);
         }, nodes: 5, network: NetworkOptions.Unreliable);
     }
@@ -177,7 +155,7 @@ public sealed class ElectionClusterTests
             cluster.Node(3).CurrentTerm = 1;
             cluster.Network.Isolate(1);
 
-            var leader = AwaitLeader(cluster, 3 * Second, [2, 3]);
+            var leader = cluster.AwaitLeader(3 * Second, [2, 3]);
 
             leader.Id.ShouldBe(2, "Only node 2 has an up-to-date log, so only node 2 can win (§5.4.1).");
         }, raftFor: id => id == 3 ? fast : new RaftOptions());
@@ -205,7 +183,7 @@ public sealed class ElectionClusterTests
     {
         Scenario.ForSeeds(20, "Message economy (§5.2): one RequestVote per peer per election, and heartbeats at most about 10 per second per follower.", cluster =>
         {
-            AwaitLeader(cluster, 2 * Second);
+            cluster.AwaitLeader(2 * Second);
             var elections = cluster.Trace.Events.OfType<NodeStateChanged>().Count(e => e.Role == Role.Candidate && e.VotedFor == e.Node);
             cluster.Trace.SentOf<RequestVote>().Count().ShouldBeLessThanOrEqualTo(elections * 4,
                 "Each election sends one RequestVote to each of the 4 peers, no more.");

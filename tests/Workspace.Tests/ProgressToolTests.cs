@@ -20,7 +20,7 @@ public sealed class ProgressToolTests
     [InlineData("`check 0`: the chapter is a number from 1 to 5.", "check", "0")]
     [InlineData("`reset 9`: the chapter is a number from 1 to 5.", "reset", "9")]
     [InlineData("`compare` takes one chapter number; got `1 2`.", "compare", "1", "2")]
-    [InlineData("Chapter 3 (Log replication) is not written yet", "hint", "3")]
+    [InlineData("Chapter 4 (Committing entries) is not written yet", "hint", "4")]
     [InlineData("--against takes `chapters` (your code) or `solutions` (the reference).", "status", "--against", "mine")]
     public void Wrong_arguments_get_a_sentence_the_usage_and_exit_code_2(string sentence, params string[] args)
     {
