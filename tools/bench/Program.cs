@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Raft;
 using Raft.Simulation;
 
-// How many times faster than real time the simulator runs a cluster of the reference nodes, with a
-// full trace and the safety checks after every step. Usage: bench [nodes] [seeds] [simulated seconds]
+// How many times faster than real time the simulator runs a cluster of the latest reference nodes
+// (elections and log replication), with a full trace and the safety checks after every step. Usage: bench [nodes] [seeds] [simulated seconds]
 var nodes = args.Length > 0 ? Parse(args[0], "nodes") : 5;
 var seeds = args.Length > 1 ? Parse(args[1], "seeds") : 1000;
 var seconds = args.Length > 2 ? Parse(args[2], "simulated seconds") : 10;
@@ -25,22 +26,38 @@ for (var seed = 1; seed <= seeds; seed++)
 var wall = watch.Elapsed.TotalSeconds;
 var simulated = (double)seeds * seconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{nodes} nodes, {seeds} seeds x {seconds} simulated s, unreliable network, one crash and restart per run"));
+    $"{nodes} nodes of chapter 3's reference, {seeds} seeds x {seconds} simulated s, unreliable network, 20 commands/s, one crash and restart per run"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"wall {wall:0.00} s, {seeds / wall:0} seeds/s, {simulated / wall:0}x real time, {steps / wall / 1e6:0.00} M steps/s, {events / seeds} trace events per run"));
 return 0;
 
 static (long Steps, int Events) Run(int nodes, int seed, int seconds)
 {
+    // Chapter 3's reference: nodes elect their leader, and a client submits a command every 50 ms to
+    // whichever node leads; halfway through, one node crashes for a second.
     using var cluster = SimCluster.Create(
-        new SimulationOptions { Seed = seed, NodeCount = nodes, Network = NetworkOptions.Unreliable, TraceLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning },
+        new SimulationOptions { Seed = seed, NodeCount = nodes, Network = NetworkOptions.Unreliable, TraceLogLevel = LogLevel.Warning },
         context => new RaftNode(context));
-    cluster.Do(1, n => n.ForceLeader(1));
-    cluster.RunFor(TimeSpan.FromSeconds(seconds / 2.0));
-    cluster.Crash(nodes);
-    cluster.RunFor(TimeSpan.FromSeconds(1));
-    cluster.Restart(nodes);
-    cluster.RunFor(TimeSpan.FromSeconds(seconds / 2.0 - 1));
+    var step = TimeSpan.FromMilliseconds(50);
+    var end = TimeSpan.FromSeconds(seconds);
+    var command = 0;
+    while (cluster.Now < end)
+    {
+        if (cluster.Now >= end / 2 && cluster.IsUp(nodes) && cluster.Now < end / 2 + step)
+        {
+            cluster.Crash(nodes);
+        }
+        if (!cluster.IsUp(nodes) && cluster.Now >= end / 2 + TimeSpan.FromSeconds(1))
+        {
+            cluster.Restart(nodes);
+        }
+        var leader = cluster.LiveNodes.FirstOrDefault(n => n.Role == Role.Leader);
+        if (leader is not null)
+        {
+            cluster.Do(() => leader.Submit($"c{++command}"));
+        }
+        cluster.RunFor(step);
+    }
     return (cluster.Steps, cluster.Trace.Events.Count);
 }
 
