@@ -181,33 +181,15 @@ public sealed partial class ChapterGenerator(CourseManifest course)
             var d = Directive().Match(line);
             if (!d.Success)
             {
-                if (stack.Count > 0 && stack.Peek().Verb == "starter")
-                {
-                    // The starter's stand-in body: emitted (uncommented) only where the TODO is a stub.
-                    if (!stack.Peek().Keep)
-                    {
-                        continue;
-                    }
-                    var trimmedStarter = line.TrimStart();
-                    var indentStarter = line[..(line.Length - trimmedStarter.Length)];
-                    line = trimmedStarter.StartsWith("//~ ", StringComparison.Ordinal) ? indentStarter + trimmedStarter[4..]
-                        : trimmedStarter == "//~" ? ""
-                        : throw new InvalidDataException($"{file}:{i + 1}: after //@starter, every line must start with //~ (the source must stay the latest chapter)");
-                    output.Append(line).Append('\n');
-                    lineOut++;
-                    continue;
-                }
-                if (!keep)
+                var starter = stack.Count > 0 && stack.Peek().Verb == "starter";
+                // A //@starter section's own Keep says whether this is the stub it stands in for.
+                if (starter ? !stack.Peek().Keep : !keep)
                 {
                     continue;
                 }
-                if (stack.Any(b => b.Verb == "before"))
+                if (starter || stack.Any(b => b.Verb == "before"))
                 {
-                    var trimmed = line.TrimStart();
-                    var indent = line[..(line.Length - trimmed.Length)];
-                    line = trimmed.StartsWith("//~ ", StringComparison.Ordinal) ? indent + trimmed[4..]
-                        : trimmed == "//~" ? ""
-                        : throw new InvalidDataException($"{file}:{i + 1}: inside //@before, every line must start with //~ (the source must stay the latest chapter)");
+                    line = Uncomment(line, starter ? "after //@starter" : "inside //@before", file, i + 1);
                 }
                 output.Append(line).Append('\n');
                 lineOut++;
@@ -297,6 +279,19 @@ public sealed partial class ChapterGenerator(CourseManifest course)
             throw new InvalidDataException($"{file}:{stack.Peek().Line}: //@{stack.Peek().Verb} has no //@end");
         }
         return output.ToString().TrimEnd('\n') + "\n";
+    }
+
+    /// <summary>
+    /// A line kept behind <c>//~ </c> in the source (so that the source itself compiles as the latest chapter),
+    /// with the marker removed.
+    /// </summary>
+    private static string Uncomment(string line, string where, string file, int lineNumber)
+    {
+        var trimmed = line.TrimStart();
+        var indent = line[..(line.Length - trimmed.Length)];
+        return trimmed.StartsWith("//~ ", StringComparison.Ordinal) ? indent + trimmed[4..]
+            : trimmed == "//~" ? ""
+            : throw new InvalidDataException($"{file}:{lineNumber}: {where}, every line must start with //~ (the source must stay the latest chapter)");
     }
 
     private static int ParseChapter(string text, string file, int line) =>
