@@ -21,8 +21,6 @@ public sealed class SimulationScheduler : SynchronizationContext
     /// <summary>Work items run so far.</summary>
     public long Steps { get; private set; }
 
-    internal bool HasWork => _queue.Count > 0;
-
     public override void Post(SendOrPostCallback d, object? state)
     {
         if (Environment.CurrentManagedThreadId != _threadId)
