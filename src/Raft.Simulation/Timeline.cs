@@ -146,6 +146,8 @@ public sealed class Timeline
                 .Where(e => e is NodeStateChanged s && s.Node == node || e is NodeCrashed c && c.Node == node)
                 .ToList();
             NodeStateChanged? previous = null;
+            var termLabels = new List<(double X, string Text)>();
+            var logLabels = new List<(double X, string Text)>();
             for (var i = 0; i < marks.Count; i++)
             {
                 var start = marks[i].At;
@@ -175,16 +177,40 @@ public sealed class Timeline
                 }
                 if (previous is null || previous.Term != s.Term || previous.Role != s.Role)
                 {
-                    sb.Append(CultureInfo.InvariantCulture,
-                        $"<text x=\"{F(x1 + 2)}\" y=\"{F(y - Band / 2.0 - 3)}\" fill=\"#37474f\">T{s.Term}{(s.Role == Role.Leader ? " leader" : "")}</text>");
+                    termLabels.Add((x1 + 2, $"T{s.Term}{(s.Role == Role.Leader ? " leader" : "")}"));
                 }
                 if (previous is null || previous.LogLength != s.LogLength || previous.CommitIndex != s.CommitIndex)
                 {
-                    sb.Append(CultureInfo.InvariantCulture,
-                        $"<text x=\"{F(x1 + 2)}\" y=\"{F(y + Band / 2.0 + 11)}\" fill=\"#546e7a\" font-size=\"10\">log {s.LogLength} · commit {s.CommitIndex}</text>");
+                    logLabels.Add((x1 + 2, $"log {s.LogLength} · commit {s.CommitIndex}"));
                 }
                 previous = s;
             }
+            Labels(sb, termLabels, y - Band / 2.0 - 3, "#37474f", 11);
+            Labels(sb, logLabels, y + Band / 2.0 + 11, "#546e7a", 10);
+        }
+    }
+
+    /// <summary>
+    /// Writes a lane's labels, dropping any that would run into the next one: where changes come fast, the
+    /// later state is the one shown (every segment's tooltip still has the full state).
+    /// </summary>
+    private static void Labels(StringBuilder sb, List<(double X, string Text)> labels, double y, string colour, int size)
+    {
+        var nextX = double.MaxValue;
+        var kept = new List<(double X, string Text)>();
+        for (var i = labels.Count - 1; i >= 0; i--)
+        {
+            var width = labels[i].Text.Length * size * 0.55;
+            if (labels[i].X + width <= nextX)
+            {
+                kept.Add(labels[i]);
+                nextX = labels[i].X - 4;
+            }
+        }
+        foreach (var (x, text) in kept)
+        {
+            sb.Append(CultureInfo.InvariantCulture,
+                $"<text x=\"{F(x)}\" y=\"{F(y)}\" fill=\"{colour}\" font-size=\"{size}\">{E(text)}</text>");
         }
     }
 
