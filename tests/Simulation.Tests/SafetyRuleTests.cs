@@ -32,6 +32,10 @@ public sealed class SafetyRuleTests
         cluster.Do(1, n => (n.Role, n.CurrentTerm) = (Role.Leader, 2));
         cluster.Do(2, n => (n.Role, n.CurrentTerm) = (Role.Leader, 3));
         cluster.RunFor(TimeSpan.FromMilliseconds(10));
+
+        cluster.Trace.Events.OfType<NodeStateChanged>().Where(e => e.Role == Role.Leader).Select(e => (e.Node, e.Term))
+            .ShouldBe([(1, 2L), (2, 3L)], "both leaderships were observed...");
+        cluster.Trace.Events.OfType<RunFailed>().ShouldBeEmpty("...and one leader per term is no violation (§5.2).");
     }
 
     [Fact]
