@@ -5,14 +5,10 @@ public sealed class SimStorage : IStableStorage
 {
     private readonly Dictionary<string, byte[]> _files = new(StringComparer.Ordinal);
 
-    /// <summary>How many writes have completed; lets a check see whether state was saved before a reply.</summary>
-    public long Writes { get; private set; }
-
     public byte[]? Read(string name) => _files.TryGetValue(name, out var data) ? (byte[])data.Clone() : null;
 
     public void Write(string name, ReadOnlySpan<byte> data)
     {
         _files[name] = data.ToArray();
-        Writes++;
     }
 }

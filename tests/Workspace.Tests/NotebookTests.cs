@@ -29,8 +29,7 @@ public sealed class NotebookTests
         cells.ShouldNotBeEmpty($"{name} has no C# cells");
 
         // A nested `dotnet build` must not inherit the test host's MSBuild settings.
-        foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>()
-                     .Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k == "DOTNET_HOST_PATH").ToList())
+        foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(Course.Commands.InheritedFromOuterRun).ToList())
         {
             Environment.SetEnvironmentVariable(key, null);
         }

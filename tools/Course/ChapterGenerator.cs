@@ -36,7 +36,8 @@ public sealed record TodoItem(int Chapter, string Id, string Instruction, string
 /// </summary>
 public sealed partial class ChapterGenerator(CourseManifest course)
 {
-    private const string SolutionHeader = "// Reference solution, generated from source/Raft by tools/chaptergen. Edit the source, not this file.";
+    /// <summary>The first line of every generated solution file.</summary>
+    public const string SolutionHeader = "// Reference solution, generated from source/Raft by tools/chaptergen. Edit the source, not this file.";
 
     [GeneratedRegex(@"^(?<indent>\s*)//@(?<verb>since|before|todo|starter|end)\b\s*(?<rest>.*)$")]
     private static partial Regex Directive();

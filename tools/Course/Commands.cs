@@ -14,15 +14,9 @@ public static class Commands
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        // A `dotnet test` that runs inside another leaves MSBuild and test-host settings in the
-        // environment; a nested build must not inherit them.
-        foreach (var key in info.Environment.Keys.ToList())
+        foreach (var key in info.Environment.Keys.Where(InheritedFromOuterRun).ToList())
         {
-            if (key.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || key.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase) ||
-                key.StartsWith("TESTINGPLATFORM", StringComparison.OrdinalIgnoreCase) || key == "DOTNET_HOST_PATH" || key == "RAFT_SEED")
-            {
-                info.Environment.Remove(key);
-            }
+            info.Environment.Remove(key);
         }
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
@@ -54,6 +48,14 @@ public static class Commands
             }
         }
     }
+
+    /// <summary>
+    /// True for environment variables that a surrounding `dotnet test` leaves behind (MSBuild and test-host
+    /// settings, a replay seed): a nested build or test run must not inherit them.
+    /// </summary>
+    public static bool InheritedFromOuterRun(string key) =>
+        key.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || key.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase) ||
+        key.StartsWith("TESTINGPLATFORM", StringComparison.OrdinalIgnoreCase) || key == "DOTNET_HOST_PATH" || key == "RAFT_SEED";
 
     /// <summary>
     /// Runs chapter <paramref name="chapter"/>'s gate against <paramref name="against"/> (chapters, solutions or pristine)

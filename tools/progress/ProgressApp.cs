@@ -327,7 +327,7 @@ public sealed class ProgressApp(string root, TextWriter output, TextWriter error
         var same = true;
         foreach (var rel in files)
         {
-            var a = ReadLines(Path.Combine(reference_, rel)).Where(l => !l.StartsWith("// Reference solution, generated", StringComparison.Ordinal)).ToArray();
+            var a = ReadLines(Path.Combine(reference_, rel)).Where(l => l != ChapterGenerator.SolutionHeader).ToArray();
             var b = ReadLines(Path.Combine(yours, rel));
             var hunks = LineDiff.Unified(a, b).ToList();
             if (hunks.Count == 0)
