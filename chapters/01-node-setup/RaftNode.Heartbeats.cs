@@ -8,14 +8,14 @@ public sealed partial class RaftNode
     /// </summary>
     private async Task RunHeartbeatLoopAsync(CancellationToken cancellationToken)
     {
-        // TODO(ch01): HeartbeatLoop: Until cancellationToken is cancelled: if this node is the leader, call SendHeartbeats(); then wait one heartbeat interval on the node's clock with await Task.Delay(Options.HeartbeatInterval, _context.Time, cancellationToken). The clock and the token are what let the simulator run and stop the loop.
-        throw new NotImplementedException("TODO(ch01) HeartbeatLoop: Until cancellationToken is cancelled: if this node is the leader, call SendHeartbeats(); then wait one heartbeat interval on the node's clock with await Task.Delay(Options.HeartbeatInterval, _context.Time, cancellationToken). The clock and the token are what let the simulator run and stop the loop.");
+        // TODO(ch01): HeartbeatLoop: The walkthrough's heartbeat coroutine: for as long as the node runs, a leader sends heartbeats once every HeartbeatInterval (§5.2). It waits on the node's clock (_context.Time) and stops with the token, so the simulator can drive it and end it.
+        throw new NotImplementedException("TODO(ch01) HeartbeatLoop: The walkthrough's heartbeat coroutine: for as long as the node runs, a leader sends heartbeats once every HeartbeatInterval (§5.2). It waits on the node's clock (_context.Time) and stops with the token, so the simulator can drive it and end it.");
     }
 
     /// <summary>Sends every peer an AppendEntries with no entries (§5.2).</summary>
     public void SendHeartbeats()
     {
-        // TODO(ch01): SendHeartbeats: Send each peer an AppendEntries carrying this node's CurrentTerm and Id, PrevLogIndex = LastLogIndex() and PrevLogTerm = LastLogTerm(), no entries, and LeaderCommit = CommitIndex. A follower checks prevLogIndex/prevLogTerm even on a heartbeat (chapter 3).
-        throw new NotImplementedException("TODO(ch01) SendHeartbeats: Send each peer an AppendEntries carrying this node's CurrentTerm and Id, PrevLogIndex = LastLogIndex() and PrevLogTerm = LastLogTerm(), no entries, and LeaderCommit = CommitIndex. A follower checks prevLogIndex/prevLogTerm even on a heartbeat (chapter 3).");
+        // TODO(ch01): SendHeartbeats: A leader tells every other server it is alive with an AppendEntries that carries no entries (§5.2). Every field must be true: its term and id, prevLogIndex and prevLogTerm naming its last entry (chapter 3's followers check them, even on a heartbeat), and its commitIndex.
+        throw new NotImplementedException("TODO(ch01) SendHeartbeats: A leader tells every other server it is alive with an AppendEntries that carries no entries (§5.2). Every field must be true: its term and id, prevLogIndex and prevLogTerm naming its last entry (chapter 3's followers check them, even on a heartbeat), and its commitIndex.");
     }
 }

@@ -25,7 +25,7 @@ public sealed partial class RaftNode
     /// <exception cref="ArgumentException">The message is of a type this node does not know.</exception>
     public void Dispatch(Envelope envelope)
     {
-        // TODO(ch01): Dispatch: Apply the universal term rule to every message, requests and replies alike (ObserveTerm(envelope.Message.Term)); then call the handler for the message's type (HandleRequestVote, HandleRequestVoteReply, HandleAppendEntries, HandleAppendEntriesReply), and throw an ArgumentException that names the type of any other message.
-        throw new NotImplementedException("TODO(ch01) Dispatch: Apply the universal term rule to every message, requests and replies alike (ObserveTerm(envelope.Message.Term)); then call the handler for the message's type (HandleRequestVote, HandleRequestVoteReply, HandleAppendEntries, HandleAppendEntriesReply), and throw an ArgumentException that names the type of any other message.");
+        // TODO(ch01): Dispatch: Every message, request or reply alike, first goes through the term rule (§5.1: a stale leader must learn of a newer term from a reply as well as from a request), then to the handler for its type. A message of a type this node does not know is an error that names the type, never dropped in silence.
+        throw new NotImplementedException("TODO(ch01) Dispatch: Every message, request or reply alike, first goes through the term rule (§5.1: a stale leader must learn of a newer term from a reply as well as from a request), then to the handler for its type. A message of a type this node does not know is an error that names the type, never dropped in silence.");
     }
 }

@@ -5,8 +5,8 @@ public sealed partial class RaftNode
     /// <summary>A leader's AppendEntries: a heartbeat for now; chapter 3 adds log entries (§5.3).</summary>
     public void HandleAppendEntries(int from, AppendEntries request)
     {
-        // TODO(ch01): HandleAppendEntries: If request.Term is below CurrentTerm, reply AppendEntriesReply(CurrentTerm, false): the stale leader learns our term and steps down (§5.1). Otherwise the sender leads our term: a candidate or leader becomes follower (BecomeFollower(), §5.2), remember LeaderId = request.LeaderId, ResetElectionTimer(), and reply AppendEntriesReply(CurrentTerm, true).
-        throw new NotImplementedException("TODO(ch01) HandleAppendEntries: If request.Term is below CurrentTerm, reply AppendEntriesReply(CurrentTerm, false): the stale leader learns our term and steps down (§5.1). Otherwise the sender leads our term: a candidate or leader becomes follower (BecomeFollower(), §5.2), remember LeaderId = request.LeaderId, ResetElectionTimer(), and reply AppendEntriesReply(CurrentTerm, true).");
+        // TODO(ch01): HandleAppendEntries: Figure 2, AppendEntries rule 1: a request from an older term is refused, and the reply carries this node's term so the stale leader steps down (§5.1). Otherwise the sender leads this term (Dispatch already adopted a newer one): a candidate or leader steps down (§5.2), the node remembers the leader, restarts its election timer and answers success.
+        throw new NotImplementedException("TODO(ch01) HandleAppendEntries: Figure 2, AppendEntries rule 1: a request from an older term is refused, and the reply carries this node's term so the stale leader steps down (§5.1). Otherwise the sender leads this term (Dispatch already adopted a newer one): a candidate or leader steps down (§5.2), the node remembers the leader, restarts its election timer and answers success.");
     }
 
     /// <summary>A follower answered this node's AppendEntries.</summary>

@@ -11,8 +11,8 @@ public sealed partial class RaftNode
     /// <returns>True if <paramref name="term"/> was newer and this node adopted it.</returns>
     public bool ObserveTerm(long term)
     {
-        // TODO(ch01): ObserveTerm: If term is greater than CurrentTerm: adopt it, clear VotedFor (no vote is cast yet in the new term), call BecomeFollower() and return true. Otherwise change nothing and return false: an equal term must keep VotedFor, or a node could vote twice in one term.
-        throw new NotImplementedException("TODO(ch01) ObserveTerm: If term is greater than CurrentTerm: adopt it, clear VotedFor (no vote is cast yet in the new term), call BecomeFollower() and return true. Otherwise change nothing and return false: an equal term must keep VotedFor, or a node could vote twice in one term.");
+        // TODO(ch01): ObserveTerm: Figure 2, Rules for Servers, All Servers: a message with a term newer than currentTerm makes this node adopt that term, with no vote cast in it yet, as a follower; return true. An equal or older term changes nothing; return false. votedFor belongs to a term: keeping it on an equal term is what stops a node voting twice.
+        throw new NotImplementedException("TODO(ch01) ObserveTerm: Figure 2, Rules for Servers, All Servers: a message with a term newer than currentTerm makes this node adopt that term, with no vote cast in it yet, as a follower; return true. An equal or older term changes nothing; return false. votedFor belongs to a term: keeping it on an equal term is what stops a node voting twice.");
     }
 
     // Role changes happen only in the Become* methods (as in etcd's raft), so every change is logged

@@ -42,7 +42,7 @@ public sealed partial class RaftNode
     /// <summary>How long to wait for a leader before suspecting it is gone.</summary>
     public TimeSpan NextElectionTimeout()
     {
-        // TODO(ch02): ElectionTimeout: Return a timeout drawn at random between Options.ElectionTimeoutMin and Options.ElectionTimeoutMax (both included), from the node's seeded _context.Random. Equal timeouts let candidates split the vote again and again (§5.2).
+        // TODO(ch02): ElectionTimeout: Each call draws a fresh timeout, uniformly between Options.ElectionTimeoutMin and Options.ElectionTimeoutMax (both included), from the node's seeded random source (_context.Random). Spread-out random timeouts are what make split votes rare (§5.2); the seeded source is what makes a run replayable from its seed.
         // For now chapter 1's fixed timeout, so the loops keep running while you work on the rest.
         return Options.ElectionTimeoutMin;
     }
@@ -63,7 +63,7 @@ public sealed partial class RaftNode
     /// </summary>
     public void StartElection()
     {
-        // TODO(ch02): StartElection: Increment CurrentTerm, vote for yourself (VotedFor = Id), call BecomeCandidate() (it counts your own vote), ResetElectionTimer(), and send every peer a RequestVote(CurrentTerm, Id, LastLogIndex(), LastLogTerm()). If your own vote is already a majority (a one-node cluster), BecomeLeader() and SendHeartbeats() at once.
+        // TODO(ch02): StartElection: Figure 2, Rules for Servers, Candidates: on conversion to candidate, increment currentTerm, vote for self, reset the election timer, and send RequestVote to all other servers with the last log index and term, so voters can apply §5.4.1. A node whose own vote is already a majority (a cluster of one) leads at once.
         // For now chapter 1's behaviour: note the timeout and stay a follower, so nothing crashes while you work.
         _logger.LogInformation("Node {Id} heard from no leader (TODO ch02: StartElection)", Id);
     }
@@ -80,14 +80,14 @@ public sealed partial class RaftNode
     /// <returns>True if a log ending at (<paramref name="lastLogTerm"/>, <paramref name="lastLogIndex"/>) is at least as up to date as this node's.</returns>
     public bool IsAtLeastAsUpToDate(long lastLogTerm, long lastLogIndex)
     {
-        // TODO(ch02): UpToDate: Compare last terms first: a later last term wins whatever the lengths. Only when the last terms are equal does the longer (or equally long) log count as at least as up to date (§5.4.1).
-        throw new NotImplementedException("TODO(ch02) UpToDate: Compare last terms first: a later last term wins whatever the lengths. Only when the last terms are equal does the longer (or equally long) log count as at least as up to date (§5.4.1).");
+        // TODO(ch02): UpToDate: §5.4.1: a log is at least as up to date as this node's if its last term is later, or if its last term is the same and it is at least as long. Length alone is not the test: a shorter log that ends in a later term wins.
+        throw new NotImplementedException("TODO(ch02) UpToDate: §5.4.1: a log is at least as up to date as this node's if its last term is later, or if its last term is the same and it is at least as long. Length alone is not the test: a shorter log that ends in a later term wins.");
     }
 
     /// <summary>A candidate asks for this node's vote (§5.2).</summary>
     public void HandleRequestVote(int from, RequestVote request)
     {
-        // TODO(ch02): HandleRequestVote: Deny a candidate whose term is below CurrentTerm. Otherwise grant the vote only if VotedFor is null or already this candidate (one vote per term), and the candidate's log is at least as up to date as yours (IsAtLeastAsUpToDate); on granting, set VotedFor and ResetElectionTimer(). Reply RequestVoteReply(CurrentTerm, granted) in every case.
+        // TODO(ch02): HandleRequestVote: Figure 2, RequestVote receiver: refuse a candidate of an older term; otherwise grant only if this node has not voted for someone else in this term and the candidate's log is at least as up to date as its own (§5.4.1). Granting records the vote and restarts the election timer; every request is answered, with the current term.
         // For now chapter 1's answer, so that every request is still answered: no vote.
         Send(from, new RequestVoteReply(CurrentTerm, VoteGranted: false));
     }
@@ -95,7 +95,7 @@ public sealed partial class RaftNode
     /// <summary>A node answered this node's vote request (§5.2).</summary>
     public void HandleRequestVoteReply(int from, RequestVoteReply reply)
     {
-        // TODO(ch02): CountVotes: Ignore the reply unless this node is still a candidate and reply.Term equals CurrentTerm (a late reply from an older election counts for nothing). Count each granting peer once; with a majority of the whole cluster (HasMajority), BecomeLeader() and SendHeartbeats() at once, so the other candidates stand down (§5.2).
-        throw new NotImplementedException("TODO(ch02) CountVotes: Ignore the reply unless this node is still a candidate and reply.Term equals CurrentTerm (a late reply from an older election counts for nothing). Count each granting peer once; with a majority of the whole cluster (HasMajority), BecomeLeader() and SendHeartbeats() at once, so the other candidates stand down (§5.2).");
+        // TODO(ch02): CountVotes: A candidate counts each granting peer once, and only replies to its current election: a reply from an older term, or one that arrives after this node stopped being a candidate, counts for nothing. With votes from a majority of the whole cluster it becomes leader and sends heartbeats at once, so the other candidates stand down (§5.2).
+        throw new NotImplementedException("TODO(ch02) CountVotes: A candidate counts each granting peer once, and only replies to its current election: a reply from an older term, or one that arrives after this node stopped being a candidate, counts for nothing. With votes from a majority of the whole cluster it becomes leader and sends heartbeats at once, so the other candidates stand down (§5.2).");
     }
 }

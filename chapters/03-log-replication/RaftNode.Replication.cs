@@ -28,8 +28,8 @@ public sealed partial class RaftNode
     /// </summary>
     public SubmitResult Submit(string command)
     {
-        // TODO(ch03): Submit: If this node is not the leader, return SubmitResult.NotLeader(LeaderId). Otherwise append new LogEntry(CurrentTerm, command) to the log, call SendAppendEntries(peer) for each peer with NothingInFlight(peer), and return new SubmitResult(true, its index, CurrentTerm, Id).
-        throw new NotImplementedException("TODO(ch03) Submit: If this node is not the leader, return SubmitResult.NotLeader(LeaderId). Otherwise append new LogEntry(CurrentTerm, command) to the log, call SendAppendEntries(peer) for each peer with NothingInFlight(peer), and return new SubmitResult(true, its index, CurrentTerm, Id).");
+        // TODO(ch03): Submit: §5.3: only the leader accepts a command. It appends it to its own log in its current term and starts replicating it, and the answer names the index and term it went to. Any other node refuses and names the leader it believes in, so the client can retry there.
+        throw new NotImplementedException("TODO(ch03) Submit: §5.3: only the leader accepts a command. It appends it to its own log in its current term and starts replicating it, and the answer names the index and term it went to. Any other node refuses and names the leader it believes in, so the client can retry there.");
     }
 
     /// <summary>The term of the entry at <paramref name="index"/>; 0 for index 0 (before the first entry).</summary>
@@ -45,7 +45,7 @@ public sealed partial class RaftNode
     /// </summary>
     public void SendAppendEntries(int peer)
     {
-        // TODO(ch03): SendAppendEntries: Let next = NextIndex[peer] and prev = next - 1. Send AppendEntries(CurrentTerm, Id, prev, TermAt(prev), the entries from index next on (at most MaxEntriesPerMessage: Log.Skip((int)prev).Take(...).ToArray()), CommitIndex), and record how far it reaches: _sentUpTo[peer] = prev + the number of entries.
+        // TODO(ch03): SendAppendEntries: §5.3: a request to a follower carries the entries from its nextIndex on (at most MaxEntriesPerMessage), after the entry the follower must already hold: prevLogIndex is nextIndex - 1 and prevLogTerm that entry's term (0 before the first entry). It also records how far the request reaches, so NothingInFlight knows what is still on its way.
         // For now chapter 1's heartbeat, so the earlier chapters keep working while you write this.
         Send(peer, new AppendEntries(CurrentTerm, Id, LastLogIndex(), LastLogTerm(), [], CommitIndex));
     }
@@ -67,7 +67,7 @@ public sealed partial class RaftNode
         }
         LeaderId = request.LeaderId;
         ResetElectionTimer();
-        // TODO(ch03): AppendEntriesCheck: The consistency check (rule 2): if PrevLogIndex is negative or past your last index, reply false with ConflictIndex = LastLogIndex() + 1 and ConflictTerm = 0; if the entry at PrevLogIndex has another term, reply false with ConflictTerm = that term and ConflictIndex = the first index holding it. Then for each entry (at index PrevLogIndex + 1 + i): keep it if you hold one of the same term there; at the first real conflict delete it and all after (rule 3), then append the rest (rule 4). Never truncate for a stale or duplicated request. Reply true with MatchIndex = PrevLogIndex + Entries.Count.
+        // TODO(ch03): AppendEntriesCheck: Figure 2, AppendEntries receiver rules 2 to 4. Reply false unless the log holds an entry at prevLogIndex whose term is prevLogTerm (a heartbeat too), with a hint of where the leader should try next (§5.3, fast backup). On success, only an entry that conflicts (same index, other term) is deleted, with all after it; entries already held stay, so a late or duplicated request never deletes newer ones. The reply's MatchIndex covers exactly what the request carried.
         // For now chapter 1's answer: accept without checking the log, so heartbeats keep working.
         Send(from, new AppendEntriesReply(CurrentTerm, Success: true));
     }
@@ -75,7 +75,7 @@ public sealed partial class RaftNode
     /// <summary>A follower answered this node's AppendEntries.</summary>
     public void HandleAppendEntriesReply(int from, AppendEntriesReply reply)
     {
-        // TODO(ch03): HandleReply: Ignore the reply unless this node is leader and reply.Term == CurrentTerm. On success: MatchIndex[from] = max(its value, reply.MatchIndex) (replies can arrive late or twice), NextIndex[from] = MatchIndex[from] + 1, and if the follower still lacks entries and NothingInFlight(from), SendAppendEntries(from) at once. On failure, back up NextIndex[from]: to one past your last entry of reply.ConflictTerm if you have that term, else to reply.ConflictIndex; never below MatchIndex[from] + 1 or 1. Then SendAppendEntries(from) at once.
+        // TODO(ch03): HandleReply: A reply counts only if this node still leads the term it was sent in. On success, matchIndex for that follower rises to what the reply covers and never falls (replies come late and twice), and nextIndex follows it; the rest is sent if nothing is in flight. On failure, nextIndex moves back past the conflict in one step: after the leader's own last entry of the conflicting term if it has that term, else to the follower's ConflictIndex, never to or below what is already matched (§5.3); then it tries again at once.
         // For now chapter 1's behaviour: nothing beyond the term rule Dispatch already applied.
     }
 }

@@ -58,7 +58,7 @@ public sealed partial class RaftNode
     /// <summary>Figure 2, volatile state on leaders: "Reinitialized after election".</summary>
     public void InitializeLeaderState()
     {
-        // TODO(ch03): LeaderState: For every peer, set NextIndex[peer] = LastLogIndex() + 1 (assume the follower is up to date; the consistency check corrects the guess) and MatchIndex[peer] = 0 (nothing is known to be replicated yet). Clear _sentUpTo: nothing is in flight in a new term.
+        // TODO(ch03): LeaderState: Figure 2, volatile state on leaders, reinitialized after election: nextIndex for each follower starts just past the leader's last entry (an optimistic guess the consistency check corrects), and matchIndex at 0 (nothing is known to be replicated in this term). Nothing is in flight in a new term.
         // For now nothing, so chapter 1's heartbeats keep working while you write this.
     }
 

@@ -2,7 +2,7 @@ using Course;
 
 namespace Workspace.Tests;
 
-// One source of truth: chapters/NN and solutions/NN are generated from source/Raft by
+// One source of truth: chapters/NN and solutions/NN are generated from course/source by
 // tools/chaptergen, and this check keeps the committed copies in step with it.
 public sealed class ChapterConsistencyTests
 {
@@ -12,7 +12,7 @@ public sealed class ChapterConsistencyTests
         // In learner mode the learner is editing chapters/, so only solutions/ is compared.
         var problems = new ChapterGenerator(Repo.Course).Check(includeStarters: Repo.Against == "solutions");
 
-        problems.ShouldBeEmpty("Edit source/Raft, then run `dotnet run --project tools/chaptergen -- write` and commit what it writes.");
+        problems.ShouldBeEmpty("Edit course/source, then run `dotnet run --project tools/chaptergen -- write` and commit what it writes.");
     }
 
     [Fact]
@@ -121,14 +121,14 @@ public sealed class ChapterConsistencyTests
     {
         var root = Path.Combine(Path.GetTempPath(), $"chaptergen-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Path.Combine(root, "course"));
-        Directory.CreateDirectory(Path.Combine(root, "source", "Raft"));
+        Directory.CreateDirectory(Path.Combine(root, "course", "source"));
         try
         {
             File.WriteAllText(Path.Combine(root, "course", "course.json"),
                 """{ "chapters": [ { "number": 1, "slug": "01-a", "ready": true }, { "number": 2, "slug": "02-b", "ready": true }, { "number": 3, "slug": "03-c", "ready": true } ] }""");
             foreach (var (name, text) in files)
             {
-                File.WriteAllText(Path.Combine(root, "source", "Raft", name), text);
+                File.WriteAllText(Path.Combine(root, "course", "source", name), text);
             }
             check(new ChapterGenerator(CourseManifest.Load(root)));
         }

@@ -4,7 +4,7 @@ namespace Workspace.Tests;
 
 // The gate is real: an untouched starter of chapter N fails every test chapter N introduces and
 // passes every earlier chapter's test and every common check (rustlings' own check, for Raft).
-// The starter is generated afresh from source/Raft, so a learner's edits never affect this proof.
+// The starter is generated afresh from course/source, so a learner's edits never affect this proof.
 [Collection("builds")]
 public sealed class GateProofTests
 {

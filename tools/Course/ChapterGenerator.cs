@@ -14,10 +14,13 @@ public enum Variant
 }
 
 /// <summary>A TODO of a chapter, as the starter shows it.</summary>
-public sealed record TodoItem(int Chapter, string Id, string Instruction, string File, int Line);
+/// <param name="Instruction">What must hold when it is written, and why: the stub's comment and the README's line.</param>
+/// <param name="Method">The method the TODO is in.</param>
+/// <param name="Code">The reference's code for it: the last level of `hint`, never in a starter or README.</param>
+public sealed record TodoItem(int Chapter, string Id, string Instruction, string File, int Line, string Method = "", string Code = "");
 
 /// <summary>
-/// Turns the one annotated source (source/Raft) into every chapter's starter and reference solution,
+/// Turns the one annotated source (course/source) into every chapter's starter and reference solution,
 /// so code shared by chapters is written once. Directives are whole-line comments:
 /// <list type="bullet">
 /// <item><c>//@since NN</c> as a file's first line: the file exists from chapter NN on.</item>
@@ -37,7 +40,7 @@ public sealed record TodoItem(int Chapter, string Id, string Instruction, string
 public sealed partial class ChapterGenerator(CourseManifest course)
 {
     /// <summary>The first line of every generated solution file.</summary>
-    public const string SolutionHeader = "// Reference solution, generated from source/Raft by tools/chaptergen. Edit the source, not this file.";
+    public const string SolutionHeader = "// Reference solution, generated from course/source by tools/chaptergen. Edit the source, not this file.";
 
     [GeneratedRegex(@"^(?<indent>\s*)//@(?<verb>since|before|todo|starter|end)\b\s*(?<rest>.*)$")]
     private static partial Regex Directive();
@@ -87,6 +90,19 @@ public sealed partial class ChapterGenerator(CourseManifest course)
         return todos.Where(t => t.Chapter == chapter).ToList();
     }
 
+    /// <summary>Where <see cref="TodoCatalog"/> is written, relative to the root.</summary>
+    public const string TodoCatalogFile = "course/todos.json";
+
+    /// <summary>
+    /// Every ready chapter's TODOs, with what must hold, where, in which method, and the reference's code: the one
+    /// list the progress tool, the chapter READMEs and the notebooks all name (see <see cref="TodoCatalog"/>).
+    /// </summary>
+    public string RenderTodoCatalog() =>
+        global::Course.TodoCatalog.Serialize(Course.Available.ToDictionary(c => c.Number, c => Todos(c.Number)));
+
+    /// <summary>Writes <see cref="TodoCatalogFile"/>.</summary>
+    public void WriteTodoCatalog() => File.WriteAllText(Path.Combine(Course.Root, TodoCatalogFile), RenderTodoCatalog());
+
     /// <summary>Writes a rendering into <paramref name="targetDir"/>, replacing the files it generates and deleting stale .cs files.</summary>
     public void Write(int chapter, Variant variant, string targetDir)
     {
@@ -106,11 +122,16 @@ public sealed partial class ChapterGenerator(CourseManifest course)
 
     /// <summary>
     /// The differences between what the source generates and what is committed: an empty list means
-    /// every chapter is in step with source/Raft.
+    /// every chapter is in step with course/source.
     /// </summary>
     public IReadOnlyList<string> Check(bool includeStarters)
     {
         var problems = new List<string>();
+        var catalog = Path.Combine(Course.Root, TodoCatalogFile);
+        if (!File.Exists(catalog) || Normalize(File.ReadAllText(catalog)) != Normalize(RenderTodoCatalog()))
+        {
+            problems.Add($"{TodoCatalogFile} differs from what {Course.SourceDir} generates");
+        }
         foreach (var ch in Course.Available)
         {
             var variants = includeStarters ? new[] { Variant.Solution, Variant.Starter } : [Variant.Solution];
@@ -263,7 +284,7 @@ public sealed partial class ChapterGenerator(CourseManifest course)
                     if (stub)
                     {
                         var indent = d.Groups["indent"].Value;
-                        todos.Add(new TodoItem(n, id, text, file, lineOut + 1));
+                        todos.Add(new TodoItem(n, id, text, file, lineOut + 1, EnclosingMethod(lines, i), TodoCode(lines, i, n, file)));
                         output.Append(indent).Append($"// TODO(ch{n:00}): {id}: ").Append(text).Append('\n');
                         output.Append(indent).Append($"throw new NotImplementedException(\"TODO(ch{n:00}) {id}: ")
                             .Append(text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal))
@@ -280,6 +301,64 @@ public sealed partial class ChapterGenerator(CourseManifest course)
             throw new InvalidDataException($"{file}:{stack.Peek().Line}: //@{stack.Peek().Verb} has no //@end");
         }
         return output.ToString().TrimEnd('\n') + "\n";
+    }
+
+    [GeneratedRegex(@"^\s*(public|private|internal|protected)\b[^=;]*?\b(?<name>\w+)\s*(<[^>]*>)?\(")]
+    private static partial Regex MethodSignature();
+
+    /// <summary>The name of the method around line <paramref name="at"/>.</summary>
+    private static string EnclosingMethod(string[] lines, int at)
+    {
+        for (var i = at; i >= 0; i--)
+        {
+            if (MethodSignature().Match(lines[i]) is { Success: true } m)
+            {
+                return m.Groups["name"].Value;
+            }
+        }
+        return "";
+    }
+
+    /// <summary>
+    /// The solution lines of the TODO block opened at line <paramref name="at"/>, as chapter <paramref name="chapter"/>'s
+    /// reference has them: no directives, no stand-in, //@since and //@before applied, dedented.
+    /// </summary>
+    private static string TodoCode(string[] lines, int at, int chapter, string file)
+    {
+        var code = new List<string>();
+        var stack = new Stack<(string Verb, bool Keep)>();
+        for (var i = at + 1; i < lines.Length; i++)
+        {
+            var d = Directive().Match(lines[i]);
+            if (d.Success)
+            {
+                var verb = d.Groups["verb"].Value;
+                if (stack.Count == 0 && verb is "end" or "starter")
+                {
+                    break;
+                }
+                if (verb == "end")
+                {
+                    stack.Pop();
+                }
+                else if (verb is "since" or "before")
+                {
+                    var n = ParseChapter(d.Groups["rest"].Value, file, i + 1);
+                    stack.Push((verb, verb == "since" ? chapter >= n : chapter < n));
+                }
+                else
+                {
+                    stack.Push((verb, true));
+                }
+                continue;
+            }
+            if (stack.All(b => b.Keep))
+            {
+                code.Add(stack.Any(b => b.Verb == "before") ? Uncomment(lines[i], "inside //@before", file, i + 1) : lines[i]);
+            }
+        }
+        var indent = code.Where(l => l.Trim().Length > 0).Select(l => l.Length - l.TrimStart().Length).DefaultIfEmpty(0).Min();
+        return string.Join('\n', code.Select(l => l.Length >= indent ? l[indent..] : l.TrimStart())).Trim('\n');
     }
 
     /// <summary>
@@ -307,7 +386,7 @@ public sealed partial class ChapterGenerator(CourseManifest course)
         sb.Append("<Project Sdk=\"Microsoft.NET.Sdk\">\n");
         sb.Append(starter
             ? $"  <!-- Chapter {ch.Number}, {ch.Title}: your code. Fill in the TODO(ch{ch.Nn}) stubs; the gate is `dotnet test tests/{ch.Slug}`. -->\n"
-            : $"  <!-- Chapter {ch.Number}, {ch.Title}: reference solution, generated from source/Raft by tools/chaptergen. -->\n");
+            : $"  <!-- Chapter {ch.Number}, {ch.Title}: reference solution, generated from course/source by tools/chaptergen. -->\n");
         sb.Append("  <PropertyGroup>\n");
         sb.Append($"    <AssemblyName>{ch.AssemblyName}</AssemblyName>\n");
         sb.Append("    <RootNamespace>Raft</RootNamespace>\n");

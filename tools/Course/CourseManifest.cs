@@ -3,7 +3,9 @@ using System.Text.Json;
 namespace Course;
 
 /// <summary>One chapter of the course, as course/course.json describes it.</summary>
-public sealed record Chapter(int Number, string Slug, string Title, string Paper, string Summary, bool Ready, IReadOnlyDictionary<string, string> Hints)
+/// <param name="Hints">For each TODO, the hints before the code: a nudge (what to think about, with the paper's rule), then
+/// the rule made concrete (edge cases and the trap learners fall into). The code itself is the last level, from course/todos.json.</param>
+public sealed record Chapter(int Number, string Slug, string Title, string Paper, string Summary, bool Ready, IReadOnlyDictionary<string, IReadOnlyList<string>> Hints)
 {
     /// <summary>Two digits, as in folder names and TODO(chNN) markers.</summary>
     public string Nn => Number.ToString("00", System.Globalization.CultureInfo.InvariantCulture);
@@ -60,7 +62,7 @@ public sealed class CourseManifest
                       ?? throw new InvalidDataException("it is empty");
             var chapters = (dto.Chapters ?? throw new InvalidDataException("it has no \"chapters\" list"))
                 .Select(c => new Chapter(c.Number, c.Slug ?? throw new InvalidDataException($"chapter {c.Number} has no slug"),
-                    c.Title ?? c.Slug, c.Paper ?? "", c.Summary ?? "", c.Ready, c.Hints ?? new Dictionary<string, string>()))
+                    c.Title ?? c.Slug, c.Paper ?? "", c.Summary ?? "", c.Ready, (IReadOnlyDictionary<string, IReadOnlyList<string>>?)c.Hints?.ToDictionary(h => h.Key, h => (IReadOnlyList<string>)h.Value) ?? new Dictionary<string, IReadOnlyList<string>>()))
                 .ToList();
             for (var i = 0; i < chapters.Count; i++)
             {
@@ -69,7 +71,7 @@ public sealed class CourseManifest
                     throw new InvalidDataException($"chapter {i + 1} must have number {i + 1} and a slug starting with {i + 1:00}- (got {chapters[i].Number}, {chapters[i].Slug})");
                 }
             }
-            return new CourseManifest(Path.GetFullPath(root), dto.Source ?? "source/Raft", chapters);
+            return new CourseManifest(Path.GetFullPath(root), dto.Source ?? "course/source", chapters);
         }
         catch (JsonException e)
         {
@@ -108,6 +110,6 @@ public sealed class CourseManifest
         public string? Paper { get; set; }
         public string? Summary { get; set; }
         public bool Ready { get; set; }
-        public Dictionary<string, string>? Hints { get; set; }
+        public Dictionary<string, List<string>>? Hints { get; set; }
     }
 }

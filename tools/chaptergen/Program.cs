@@ -1,50 +1,126 @@
+using System.CommandLine;
+using System.Globalization;
 using Course;
+using Course.FastGate;
 
-// chaptergen: keeps every chapter's starter and solution in step with the one annotated source.
-//   write            regenerate solutions/NN-* and chapters/NN-* for every chapter (maintainers only:
-//                    it overwrites chapters/, so do not run it in a learner's working copy)
-//   write-solutions  regenerate solutions/NN-* only
-//   check            exit 1 and list the files that differ from what the source generates
-//   pristine N DIR   write chapter N's untouched starter into DIR (used to prove the gate)
-const string Usage =
-    "usage: dotnet run --project tools/chaptergen -- write | write-solutions | check | pristine <chapter> <dir>";
+// chaptergen: the course's authoring tool (maintainers). It keeps every chapter's starter and solution in step with
+// the one annotated source, proves the gates with the mutation suite, and makes the copy an instructor hands out.
+const string Usage = """
+    usage: dotnet run --project tools/chaptergen -- <command>
+
+      write                      regenerate chapters/NN-*, solutions/NN-* and course/todos.json from course/source
+                                 (it overwrites chapters/: never run it in a learner's working copy)
+      write-solutions            regenerate solutions/NN-* and course/todos.json only
+      check                      exit 1 and list the files that differ from what the source generates
+      pristine N DIR             write chapter N's untouched starter into DIR (used to prove the gate)
+      mutants [N] [--id ID]      plant each mistake of course/mutants/ into the reference and run the gate: killed or survived
+      learner-copy DIR           a copy of the course without solutions/ or course/source (what an instructor hands out)
+    """;
 
 try
 {
     var root = CourseManifest.FindRoot(Directory.GetCurrentDirectory());
-    var generator = new ChapterGenerator(CourseManifest.Load(root));
-    switch (args)
+    var course = CourseManifest.Load(root);
+    var generator = new ChapterGenerator(course);
+    var rootCommand = new RootCommand("The course's authoring tool: generate the chapters, check them, prove the gates.");
+
+    var write = new Command("write", "Regenerate chapters/, solutions/ and course/todos.json from course/source.");
+    write.SetAction(_ => Write(starters: true));
+    rootCommand.Subcommands.Add(write);
+    var writeSolutions = new Command("write-solutions", "Regenerate solutions/ and course/todos.json only.");
+    writeSolutions.SetAction(_ => Write(starters: false));
+    rootCommand.Subcommands.Add(writeSolutions);
+
+    var check = new Command("check", "List the files that differ from what course/source generates; exit 1 if any.");
+    check.SetAction(_ =>
     {
-        case ["write"]:
-        case ["write-solutions"]:
-            foreach (var ch in generator.Course.Available)
+        var problems = generator.Check(includeStarters: true);
+        foreach (var p in problems)
+        {
+            Console.Error.WriteLine(p);
+        }
+        Console.WriteLine(problems.Count == 0
+            ? "every chapter is in step with " + course.SourceDir
+            : $"{problems.Count} file(s) out of step: run `dotnet run --project tools/chaptergen -- write` and commit");
+        return problems.Count == 0 ? 0 : 1;
+    });
+    rootCommand.Subcommands.Add(check);
+
+    var pristineChapter = new Argument<string>("chapter") { Description = "The chapter's number." };
+    var pristineDir = new Argument<string>("dir") { Description = "Where to write the starter." };
+    var pristine = new Command("pristine", "Write chapter N's untouched starter into DIR.") { pristineChapter, pristineDir };
+    pristine.SetAction(p =>
+    {
+        var ch = ChapterOf(p.GetValue(pristineChapter)!);
+        generator.Write(ch.Number, Variant.Starter, Path.GetFullPath(p.GetValue(pristineDir)!));
+        Console.WriteLine($"wrote the starter of chapter {ch.Number} to {Path.GetFullPath(p.GetValue(pristineDir)!)}");
+        return 0;
+    });
+    rootCommand.Subcommands.Add(pristine);
+
+    var mutantsChapter = new Argument<string?>("chapter") { Description = "Only this chapter (default: every ready chapter).", Arity = ArgumentArity.ZeroOrOne };
+    var mutantId = new Option<string?>("--id") { Description = "Only the mutant with this id." };
+    var mutants = new Command("mutants", "Plant each catalogued mistake into the reference in turn and run the gate: every one must be killed.") { mutantsChapter, mutantId };
+    mutants.SetAction(p => Mutants(p.GetValue(mutantsChapter) is { } n ? [ChapterOf(n)] : course.Available.ToList(), p.GetValue(mutantId)));
+    rootCommand.Subcommands.Add(mutants);
+
+    var copyDir = new Argument<string>("dir") { Description = "An empty or missing folder for the copy." };
+    var withAnswers = new Option<bool>("--with-answers") { Description = "Keep the code level of the hints (course/todos.json's code)." };
+    var learnerCopy = new Command("learner-copy", "A copy of the course without its answers: no solutions/, no course/source, no maintainers' tools.") { copyDir, withAnswers };
+    learnerCopy.SetAction(p => LearnerCopy.Write(course, Path.GetFullPath(p.GetValue(copyDir)!), p.GetValue(withAnswers), Console.Out));
+    rootCommand.Subcommands.Add(learnerCopy);
+
+    return Cli.Run(rootCommand, args, "chaptergen", Usage, Console.Out, Console.Error);
+
+    int Write(bool starters)
+    {
+        foreach (var ch in course.Available)
+        {
+            generator.Write(ch.Number, Variant.Solution, Path.Combine(root, ch.SolutionDir));
+            Console.WriteLine($"wrote {ch.SolutionDir}");
+            if (starters)
             {
-                generator.Write(ch.Number, Variant.Solution, Path.Combine(root, ch.SolutionDir));
-                Console.WriteLine($"wrote {ch.SolutionDir}");
-                if (args[0] == "write")
-                {
-                    generator.Write(ch.Number, Variant.Starter, Path.Combine(root, ch.StarterDir));
-                    Console.WriteLine($"wrote {ch.StarterDir}");
-                }
+                generator.Write(ch.Number, Variant.Starter, Path.Combine(root, ch.StarterDir));
+                Console.WriteLine($"wrote {ch.StarterDir}");
             }
-            return 0;
-        case ["check"]:
-            var problems = generator.Check(includeStarters: true);
-            foreach (var p in problems)
+        }
+        generator.WriteTodoCatalog();
+        Console.WriteLine($"wrote {ChapterGenerator.TodoCatalogFile}");
+        return 0;
+    }
+
+    Chapter ChapterOf(string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= course.Chapters.Count && course[n].Ready
+            ? course[n]
+            : throw new Cli.UsageException($"`{text}` is not a ready chapter; the ready chapters are {string.Join(", ", course.Available.Select(c => c.Number))}.");
+
+    int Mutants(IReadOnlyList<Chapter> chapters, string? id)
+    {
+        var gate = new FastGate(course);
+        var bad = 0;
+        foreach (var ch in chapters)
+        {
+            var catalog = MutationSuite.Load(root, ch).Where(m => id is null || m.Id == id).ToList();
+            if (catalog.Count == 0)
             {
-                Console.Error.WriteLine(p);
+                Console.WriteLine($"chapter {ch.Number}: no mutants{(id is null ? $" ({MutationSuite.CatalogFile(ch)} is missing or empty)" : $" called {id}")}");
+                bad += id is null ? 1 : 0;
+                continue;
             }
-            Console.WriteLine(problems.Count == 0
-                ? "every chapter is in step with " + generator.Course.SourceDir
-                : $"{problems.Count} file(s) out of step: run `dotnet run --project tools/chaptergen -- write` and commit");
-            return problems.Count == 0 ? 0 : 1;
-        case ["pristine", var n, var dir] when int.TryParse(n, out var number):
-            generator.Write(generator.Course[number].Number, Variant.Starter, Path.GetFullPath(dir));
-            Console.WriteLine($"wrote the starter of chapter {number} to {Path.GetFullPath(dir)}");
-            return 0;
-        default:
-            Console.Error.WriteLine(Usage);
-            return 2;
+            Console.WriteLine($"chapter {ch.Number}, {ch.Title}: {catalog.Count} mutants ({MutationSuite.CatalogFile(ch)})");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var killed = 0;
+            foreach (var m in catalog)
+            {
+                var o = MutationSuite.Run(gate, ch, m);
+                var verdict = o.Problem is not null ? "BROKEN  " : o.Killed ? "killed  " : "SURVIVED";
+                Console.WriteLine($"  {verdict} {m.Id,-34} {o.Time.TotalSeconds,5:0.0} s  {(o.Problem ?? (o.Killed ? "by " + o.KilledBy[0] : m.Mistake + " (" + m.Rule + ")"))}");
+                killed += o.Killed ? 1 : 0;
+                bad += o.Killed ? 0 : 1;
+            }
+            Console.WriteLine($"  {killed} of {catalog.Count} killed ({100.0 * killed / catalog.Count:0}%) in {clock.Elapsed.TotalSeconds:0.0} s");
+        }
+        return bad == 0 ? 0 : 1;
     }
 }
 catch (Exception e) when (e is InvalidDataException or ArgumentOutOfRangeException or IOException)

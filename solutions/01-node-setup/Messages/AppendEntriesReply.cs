@@ -1,4 +1,4 @@
-// Reference solution, generated from source/Raft by tools/chaptergen. Edit the source, not this file.
+// Reference solution, generated from course/source by tools/chaptergen. Edit the source, not this file.
 namespace Raft;
 
 /// <summary>The answer to an <see cref="AppendEntries"/> (Figure 2).</summary>

@@ -1,4 +1,4 @@
-// Reference solution, generated from source/Raft by tools/chaptergen. Edit the source, not this file.
+// Reference solution, generated from course/source by tools/chaptergen. Edit the source, not this file.
 namespace Raft;
 
 /// <summary>What <see cref="RaftNode.Submit"/> answers a client (§5.3, §8).</summary>

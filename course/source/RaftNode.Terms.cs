@@ -11,7 +11,7 @@ public sealed partial class RaftNode
     /// <returns>True if <paramref name="term"/> was newer and this node adopted it.</returns>
     public bool ObserveTerm(long term)
     {
-        //@todo 01 ObserveTerm: If term is greater than CurrentTerm: adopt it, clear VotedFor (no vote is cast yet in the new term), call BecomeFollower() and return true. Otherwise change nothing and return false: an equal term must keep VotedFor, or a node could vote twice in one term.
+        //@todo 01 ObserveTerm: Figure 2, Rules for Servers, All Servers: a message with a term newer than currentTerm makes this node adopt that term, with no vote cast in it yet, as a follower; return true. An equal or older term changes nothing; return false. votedFor belongs to a term: keeping it on an equal term is what stops a node voting twice.
         if (term <= CurrentTerm)
         {
             return false;
@@ -65,7 +65,7 @@ public sealed partial class RaftNode
     /// <summary>Figure 2, volatile state on leaders: "Reinitialized after election".</summary>
     public void InitializeLeaderState()
     {
-        //@todo 03 LeaderState: For every peer, set NextIndex[peer] = LastLogIndex() + 1 (assume the follower is up to date; the consistency check corrects the guess) and MatchIndex[peer] = 0 (nothing is known to be replicated yet). Clear _sentUpTo: nothing is in flight in a new term.
+        //@todo 03 LeaderState: Figure 2, volatile state on leaders, reinitialized after election: nextIndex for each follower starts just past the leader's last entry (an optimistic guess the consistency check corrects), and matchIndex at 0 (nothing is known to be replicated in this term). Nothing is in flight in a new term.
         _sentUpTo.Clear();
         foreach (var peer in Peers)
         {

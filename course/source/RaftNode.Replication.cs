@@ -29,7 +29,7 @@ public sealed partial class RaftNode
     /// </summary>
     public SubmitResult Submit(string command)
     {
-        //@todo 03 Submit: If this node is not the leader, return SubmitResult.NotLeader(LeaderId). Otherwise append new LogEntry(CurrentTerm, command) to the log, call SendAppendEntries(peer) for each peer with NothingInFlight(peer), and return new SubmitResult(true, its index, CurrentTerm, Id).
+        //@todo 03 Submit: §5.3: only the leader accepts a command. It appends it to its own log in its current term and starts replicating it, and the answer names the index and term it went to. Any other node refuses and names the leader it believes in, so the client can retry there.
         if (Role != Role.Leader)
         {
             return SubmitResult.NotLeader(LeaderId);
@@ -56,7 +56,7 @@ public sealed partial class RaftNode
     /// </summary>
     public void SendAppendEntries(int peer)
     {
-        //@todo 03 SendAppendEntries: Let next = NextIndex[peer] and prev = next - 1. Send AppendEntries(CurrentTerm, Id, prev, TermAt(prev), the entries from index next on (at most MaxEntriesPerMessage: Log.Skip((int)prev).Take(...).ToArray()), CommitIndex), and record how far it reaches: _sentUpTo[peer] = prev + the number of entries.
+        //@todo 03 SendAppendEntries: §5.3: a request to a follower carries the entries from its nextIndex on (at most MaxEntriesPerMessage), after the entry the follower must already hold: prevLogIndex is nextIndex - 1 and prevLogTerm that entry's term (0 before the first entry). It also records how far the request reaches, so NothingInFlight knows what is still on its way.
         var prev = NextIndex[peer] - 1;
         var entries = Log.Skip((int)prev).Take(MaxEntriesPerMessage).ToArray();
         _sentUpTo[peer] = prev + entries.Length;
@@ -77,7 +77,7 @@ public sealed partial class RaftNode
     public void HandleAppendEntries(int from, AppendEntries request)
     {
         //@before 03
-        //@todo 01 HandleAppendEntries: If request.Term is below CurrentTerm, reply AppendEntriesReply(CurrentTerm, false): the stale leader learns our term and steps down (§5.1). Otherwise the sender leads our term: a candidate or leader becomes follower (BecomeFollower(), §5.2), remember LeaderId = request.LeaderId, ResetElectionTimer(), and reply AppendEntriesReply(CurrentTerm, true).
+        //@todo 01 HandleAppendEntries: Figure 2, AppendEntries rule 1: a request from an older term is refused, and the reply carries this node's term so the stale leader steps down (§5.1). Otherwise the sender leads this term (Dispatch already adopted a newer one): a candidate or leader steps down (§5.2), the node remembers the leader, restarts its election timer and answers success.
         //~ if (request.Term < CurrentTerm)
         //~ {
         //~     Send(from, new AppendEntriesReply(CurrentTerm, Success: false));
@@ -110,7 +110,7 @@ public sealed partial class RaftNode
         }
         LeaderId = request.LeaderId;
         ResetElectionTimer();
-        //@todo 03 AppendEntriesCheck: The consistency check (rule 2): if PrevLogIndex is negative or past your last index, reply false with ConflictIndex = LastLogIndex() + 1 and ConflictTerm = 0; if the entry at PrevLogIndex has another term, reply false with ConflictTerm = that term and ConflictIndex = the first index holding it. Then for each entry (at index PrevLogIndex + 1 + i): keep it if you hold one of the same term there; at the first real conflict delete it and all after (rule 3), then append the rest (rule 4). Never truncate for a stale or duplicated request. Reply true with MatchIndex = PrevLogIndex + Entries.Count.
+        //@todo 03 AppendEntriesCheck: Figure 2, AppendEntries receiver rules 2 to 4. Reply false unless the log holds an entry at prevLogIndex whose term is prevLogTerm (a heartbeat too), with a hint of where the leader should try next (§5.3, fast backup). On success, only an entry that conflicts (same index, other term) is deleted, with all after it; entries already held stay, so a late or duplicated request never deletes newer ones. The reply's MatchIndex covers exactly what the request carried.
         if (request.PrevLogIndex < 0 || request.PrevLogIndex > LastLogIndex())
         {
             // Nothing at prevLogIndex: the leader should continue after this node's last entry.
@@ -161,7 +161,7 @@ public sealed partial class RaftNode
         //~ // rule, so a reply from a newer term has made this node a follower.)
         //@end
         //@since 03
-        //@todo 03 HandleReply: Ignore the reply unless this node is leader and reply.Term == CurrentTerm. On success: MatchIndex[from] = max(its value, reply.MatchIndex) (replies can arrive late or twice), NextIndex[from] = MatchIndex[from] + 1, and if the follower still lacks entries and NothingInFlight(from), SendAppendEntries(from) at once. On failure, back up NextIndex[from]: to one past your last entry of reply.ConflictTerm if you have that term, else to reply.ConflictIndex; never below MatchIndex[from] + 1 or 1. Then SendAppendEntries(from) at once.
+        //@todo 03 HandleReply: A reply counts only if this node still leads the term it was sent in. On success, matchIndex for that follower rises to what the reply covers and never falls (replies come late and twice), and nextIndex follows it; the rest is sent if nothing is in flight. On failure, nextIndex moves back past the conflict in one step: after the leader's own last entry of the conflicting term if it has that term, else to the follower's ConflictIndex, never to or below what is already matched (§5.3); then it tries again at once.
         // Dispatch applied the term rule; a reply to an older term's request counts for nothing.
         if (Role != Role.Leader || reply.Term != CurrentTerm)
         {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes notebooks/*.ipynb from the cells below (maintainers' tool; the .ipynb files are committed).
 
-Run from the repository root: python3 tools/notebooks/make_notebooks.py
+Run from the repository root: python3 course/make_notebooks.py
 Cells stay small and each adds one thing (dotnet/csharp-notebooks' rhythm).
 """
 import json, os

@@ -46,7 +46,7 @@ public sealed partial class RaftNode
         //~ return Options.ElectionTimeoutMin;
         //@end
         //@since 02
-        //@todo 02 ElectionTimeout: Return a timeout drawn at random between Options.ElectionTimeoutMin and Options.ElectionTimeoutMax (both included), from the node's seeded _context.Random. Equal timeouts let candidates split the vote again and again (§5.2).
+        //@todo 02 ElectionTimeout: Each call draws a fresh timeout, uniformly between Options.ElectionTimeoutMin and Options.ElectionTimeoutMax (both included), from the node's seeded random source (_context.Random). Spread-out random timeouts are what make split votes rare (§5.2); the seeded source is what makes a run replayable from its seed.
         var spread = (Options.ElectionTimeoutMax - Options.ElectionTimeoutMin).Ticks;
         return Options.ElectionTimeoutMin + TimeSpan.FromTicks(_context.Random.NextInt64(spread + 1));
         //@starter
@@ -79,7 +79,7 @@ public sealed partial class RaftNode
     /// </summary>
     public void StartElection()
     {
-        //@todo 02 StartElection: Increment CurrentTerm, vote for yourself (VotedFor = Id), call BecomeCandidate() (it counts your own vote), ResetElectionTimer(), and send every peer a RequestVote(CurrentTerm, Id, LastLogIndex(), LastLogTerm()). If your own vote is already a majority (a one-node cluster), BecomeLeader() and SendHeartbeats() at once.
+        //@todo 02 StartElection: Figure 2, Rules for Servers, Candidates: on conversion to candidate, increment currentTerm, vote for self, reset the election timer, and send RequestVote to all other servers with the last log index and term, so voters can apply §5.4.1. A node whose own vote is already a majority (a cluster of one) leads at once.
         CurrentTerm++;
         VotedFor = Id;
         BecomeCandidate();
@@ -113,7 +113,7 @@ public sealed partial class RaftNode
     /// <returns>True if a log ending at (<paramref name="lastLogTerm"/>, <paramref name="lastLogIndex"/>) is at least as up to date as this node's.</returns>
     public bool IsAtLeastAsUpToDate(long lastLogTerm, long lastLogIndex)
     {
-        //@todo 02 UpToDate: Compare last terms first: a later last term wins whatever the lengths. Only when the last terms are equal does the longer (or equally long) log count as at least as up to date (§5.4.1).
+        //@todo 02 UpToDate: §5.4.1: a log is at least as up to date as this node's if its last term is later, or if its last term is the same and it is at least as long. Length alone is not the test: a shorter log that ends in a later term wins.
         return lastLogTerm > LastLogTerm() || (lastLogTerm == LastLogTerm() && lastLogIndex >= LastLogIndex());
         //@end
     }
@@ -127,7 +127,7 @@ public sealed partial class RaftNode
         //~ Send(from, new RequestVoteReply(CurrentTerm, VoteGranted: false));
         //@end
         //@since 02
-        //@todo 02 HandleRequestVote: Deny a candidate whose term is below CurrentTerm. Otherwise grant the vote only if VotedFor is null or already this candidate (one vote per term), and the candidate's log is at least as up to date as yours (IsAtLeastAsUpToDate); on granting, set VotedFor and ResetElectionTimer(). Reply RequestVoteReply(CurrentTerm, granted) in every case.
+        //@todo 02 HandleRequestVote: Figure 2, RequestVote receiver: refuse a candidate of an older term; otherwise grant only if this node has not voted for someone else in this term and the candidate's log is at least as up to date as its own (§5.4.1). Granting records the vote and restarts the election timer; every request is answered, with the current term.
         // Dispatch applied the term rule first: a newer term has already cleared VotedFor.
         var granted = request.Term == CurrentTerm
                       && (VotedFor is null || VotedFor == request.CandidateId)
@@ -154,7 +154,7 @@ public sealed partial class RaftNode
         //~ // Chapter 2 counts votes here. (Dispatch has already applied the term rule to the reply.)
         //@end
         //@since 02
-        //@todo 02 CountVotes: Ignore the reply unless this node is still a candidate and reply.Term equals CurrentTerm (a late reply from an older election counts for nothing). Count each granting peer once; with a majority of the whole cluster (HasMajority), BecomeLeader() and SendHeartbeats() at once, so the other candidates stand down (§5.2).
+        //@todo 02 CountVotes: A candidate counts each granting peer once, and only replies to its current election: a reply from an older term, or one that arrives after this node stopped being a candidate, counts for nothing. With votes from a majority of the whole cluster it becomes leader and sends heartbeats at once, so the other candidates stand down (§5.2).
         if (Role != Role.Candidate || reply.Term != CurrentTerm || !reply.VoteGranted)
         {
             return;
