@@ -5,7 +5,8 @@ namespace Course;
 
 /// <summary>One test's result, read from a TRX file.</summary>
 /// <param name="Chapter">The chapter the test belongs to (from the ChNN part of its namespace), or null for common checks.</param>
-public sealed record TestResult(string Name, string ClassName, int? Chapter, bool Passed, string Outcome, string Message)
+/// <param name="StackTrace">Where the failure was thrown, inner exceptions included; empty for a pass.</param>
+public sealed record TestResult(string Name, string ClassName, int? Chapter, bool Passed, string Outcome, string Message, string StackTrace = "")
 {
     /// <summary>The test's method name as a sentence.</summary>
     public string Sentence => (Name.Contains('(') ? Name[..Name.IndexOf('(')] : Name).Split('.')[^1].Replace('_', ' ');
@@ -17,6 +18,12 @@ public static partial class TestResults
     [GeneratedRegex(@"\.Ch(?<nn>\d{2})\.")]
     private static partial Regex ChapterOfClass();
 
+    /// <summary>The chapter a test class belongs to, from the ChNN part of its namespace; null for common checks.</summary>
+    public static int? ChapterOf(string className) =>
+        ChapterOfClass().Match(className + ".") is { Success: true } m
+            ? int.Parse(m.Groups["nn"].Value, System.Globalization.CultureInfo.InvariantCulture)
+            : null;
+
     public static IReadOnlyList<TestResult> ReadTrx(string path)
     {
         XNamespace ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
@@ -27,15 +34,15 @@ public static partial class TestResults
         return doc.Descendants(ns + "UnitTestResult").Select(r =>
         {
             var className = classes.GetValueOrDefault((string)r.Attribute("testId")!, "");
-            var m = ChapterOfClass().Match(className + ".");
             var outcome = (string?)r.Attribute("outcome") ?? "Unknown";
             return new TestResult(
                 (string)r.Attribute("testName")!,
                 className,
-                m.Success ? int.Parse(m.Groups["nn"].Value, System.Globalization.CultureInfo.InvariantCulture) : null,
+                ChapterOf(className),
                 outcome == "Passed",
                 outcome,
-                r.Descendants(ns + "Message").FirstOrDefault()?.Value ?? "");
+                r.Descendants(ns + "Message").FirstOrDefault()?.Value ?? "",
+                r.Descendants(ns + "StackTrace").FirstOrDefault()?.Value ?? "");
         }).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
     }
 }

@@ -1,28 +1,32 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Course;
+using Course.FastGate;
 
 namespace Progress;
 
 /// <summary>
-/// The learner's progress tool, in the spirit of rustlings: where you stand, why a gate fails, a hint,
-/// your code beside the reference, and a fresh start. Every command's arguments are checked; a wrong one
-/// gets a sentence and exit code 2.
+/// The learner's progress tool, in the spirit of rustlings: where you stand, a watch that answers every save, why a
+/// gate fails, graded hints, your code beside the reference, and a fresh start. Every command's arguments are
+/// checked; a wrong one gets a sentence, the usage and exit code 2.
 /// </summary>
-public sealed class ProgressApp(string root, TextWriter output, TextWriter error)
+public sealed partial class ProgressApp(string root, TextWriter output, TextWriter error)
 {
     public const string Usage = """
         usage: dotnet run --project tools/progress -- <command>
 
           status          a table of the chapters: which gates pass, which chapter is yours now (the default)
-          check N         run chapter N's gate on your code and explain each failure
-          hint N          a hint for each TODO of chapter N, and which are still open
+          watch           re-run the current chapter's gate on every save and say what to do next (Ctrl+C stops)
+          check N         run chapter N's gate on your code and explain each failure, grouped by TODO
+          hint N [TODO]   the next hint for the first open TODO of chapter N (or the one you name)
           compare N       your code beside the reference: the gate on both, then a diff of the files
           reset N         put chapter N's starter back (your files are backed up first)
 
-        Add --against solutions to status, check or compare to run the reference solutions instead (for instructors).
+        `--help` after a command says more. Add --against solutions to status, watch, check or compare to run the
+        reference solutions instead (for instructors).
         """;
 
     private readonly CourseManifest _course = CourseManifest.Load(root);
@@ -31,59 +35,75 @@ public sealed class ProgressApp(string root, TextWriter output, TextWriter error
 
     public int Run(string[] args)
     {
-        var list = args.ToList();
-        var against = "chapters";
-        var at = list.IndexOf("--against");
-        if (at >= 0)
+        var against = new Option<string>("--against")
         {
-            if (at + 1 >= list.Count || list[at + 1] is not ("chapters" or "solutions"))
-            {
-                return Fail("--against takes `chapters` (your code) or `solutions` (the reference).");
-            }
-            against = list[at + 1];
-            list.RemoveRange(at, 2);
-        }
-        return list switch
-        {
-            [] or ["status"] => Status(against),
-            ["help" or "--help" or "-h"] => Help(),
-            ["check", var n] => WithChapter("check", n, ch => Check(ch, against)),
-            ["hint", var n] => WithChapter("hint", n, Hint),
-            ["compare", var n] => WithChapter("compare", n, Compare),
-            ["reset", var n] => WithChapter("reset", n, Reset),
-            ["check" or "hint" or "compare" or "reset"] => Fail($"`{list[0]}` needs a chapter number, like `{list[0]} 1`."),
-            ["check" or "hint" or "compare" or "reset", _, ..] => Fail($"`{list[0]}` takes one chapter number; got `{string.Join(' ', list.Skip(1))}`."),
-            [var unknown, ..] => Fail($"`{unknown}` is not a command."),
+            Description = "Whose code: `chapters` (yours, the default) or `solutions` (the reference).",
+            DefaultValueFactory = _ => "chapters",
         };
+        against.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is not ("chapters" or "solutions"))
+            {
+                r.AddError("--against takes `chapters` (your code) or `solutions` (the reference).");
+            }
+        });
+        Argument<string> ChapterArgument() => new("chapter") { Description = "The chapter's number, like 3." };
+
+        var rootCommand = new RootCommand("Raft, step by step: where you stand, and what to do next.");
+        var status = new Command("status", "A table of the chapters: which gates pass, which chapter is yours now.") { against };
+        status.SetAction(p => Status(p.GetValue(against)!));
+        rootCommand.Subcommands.Add(status);
+        rootCommand.Options.Add(against);
+        rootCommand.SetAction(p => Status(p.GetValue(against)!));
+
+        var chapterOption = new Option<string?>("--chapter") { Description = "Watch this chapter instead of the current one." };
+        var once = new Option<bool>("--once") { Description = "Give one verdict and stop (exit 0 if the chapter is green)." };
+        var noConfirm = new Option<bool>("--no-confirm") { Description = "When the chapter turns green, do not confirm it with `dotnet test`." };
+        var watch = new Command("watch", "Re-run the current chapter's gate whenever you save, with a short verdict.") { against, chapterOption, once, noConfirm };
+        watch.SetAction(p => new Watcher(_course, output, error, p.GetValue(against)!, p.GetValue(noConfirm))
+            .Run(p.GetValue(chapterOption) is { } c ? ChapterOf("watch --chapter", c) : null, p.GetValue(once)));
+        rootCommand.Subcommands.Add(watch);
+
+        foreach (var (name, description, action) in new (string, string, Func<Chapter, ParseResult, int>)[]
+                 {
+                     ("check", "Run chapter N's gate on your code and explain each failure, grouped by TODO.", (ch, p) => Check(ch, p.GetValue(against)!)),
+                     ("compare", "Your code beside the reference: the gate on both, then a diff of the files.", (ch, _) => Compare(ch)),
+                     ("reset", "Put chapter N's starter back; your files are backed up to .progress/backups first.", (ch, _) => Reset(ch)),
+                 })
+        {
+            var chapter = ChapterArgument();
+            var command = new Command(name, description) { chapter };
+            if (name is "check")
+            {
+                command.Options.Add(against);
+            }
+            command.SetAction(p => action(ChapterOf(name, p.GetValue(chapter)!), p));
+            rootCommand.Subcommands.Add(command);
+        }
+
+        var hintChapter = ChapterArgument();
+        var todo = new Argument<string?>("todo") { Description = "A TODO's name, like HandleReply; by default the first one still open.", Arity = ArgumentArity.ZeroOrOne };
+        var hint = new Command("hint", "The next hint for a TODO: first a nudge, then the rule made concrete, last the code.") { hintChapter, todo };
+        hint.SetAction(p => Hint(ChapterOf("hint", p.GetValue(hintChapter)!), p.GetValue(todo)));
+        rootCommand.Subcommands.Add(hint);
+
+        return Cli.Run(rootCommand, args, "progress", Usage, output, error, command => $"`{command}` needs a chapter number, like `{command} 1`.");
     }
 
-    private int Help()
-    {
-        output.WriteLine(Usage);
-        return 0;
-    }
-
-    private int Fail(string sentence)
-    {
-        error.WriteLine($"progress: {sentence}");
-        error.WriteLine();
-        error.WriteLine(Usage);
-        return 2;
-    }
-
-    private int WithChapter(string command, string text, Func<Chapter, int> action)
+    /// <summary>The chapter a command names, or a sentence saying why there is none.</summary>
+    private Chapter ChapterOf(string command, string text)
     {
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1 || number > _course.Chapters.Count)
         {
-            return Fail($"`{command} {text}`: the chapter is a number from 1 to {_course.Chapters.Count}.");
+            throw new Cli.UsageException($"`{command} {text}`: the chapter is a number from 1 to {_course.Chapters.Count}.");
         }
         var chapter = _course[number];
         if (!chapter.Ready)
         {
             var ready = _course.Available.Select(c => c.Number).ToList();
-            return Fail($"Chapter {number} ({chapter.Title}) is not written yet; the chapters ready now are {string.Join(", ", ready)}.");
+            throw new Cli.UsageException($"Chapter {number} ({chapter.Title}) is not written yet; the chapters ready now are {string.Join(", ", ready)}.");
         }
-        return action(chapter);
+        return chapter;
     }
 
     // ---- status ----
@@ -201,7 +221,15 @@ public sealed class ProgressApp(string root, TextWriter output, TextWriter error
 
     private int Check(Chapter ch, string against)
     {
-        error.WriteLine($"Running chapter {ch.Number}'s gate on {(against == "chapters" ? ch.StarterDir : ch.SolutionDir)}...");
+        var codeDir = Path.Combine(root, against == "chapters" ? ch.StarterDir : ch.SolutionDir);
+        if (!Directory.Exists(codeDir))
+        {
+            output.WriteLine(against == "chapters"
+                ? $"{ch.StarterDir} is missing: `dotnet run --project tools/progress -- reset {ch.Number}` puts the starter back."
+                : $"{ch.SolutionDir} is not in this copy of the course, so the reference cannot be checked.");
+            return 1;
+        }
+        error.WriteLine($"Running chapter {ch.Number}'s gate on {Path.GetRelativePath(root, codeDir)}...");
         var (results, buildOutput) = Commands.RunGate(root, ch, against, Path.Combine(StateDir, "results", ch.Slug, against));
         if (results is null)
         {
@@ -212,98 +240,126 @@ public sealed class ProgressApp(string root, TextWriter output, TextWriter error
             }
             return 1;
         }
-        var failed = results.Where(r => !r.Passed).ToList();
-        foreach (var r in failed)
-        {
-            output.WriteLine($"✗ {r.Sentence}");
-            output.WriteLine(Indent(Explain(ch, r)));
-            output.WriteLine();
-        }
-        output.WriteLine($"{results.Count - failed.Count} of {results.Count} tests pass.");
-        if (failed.Count == 0)
-        {
-            output.WriteLine($"Chapter {ch.Number} is done. Compare with the reference: `dotnet run --project tools/progress -- compare {ch.Number}`.");
-            return 0;
-        }
-        var earlier = failed.Where(r => r.Chapter is { } c && c < ch.Number).ToList();
-        if (earlier.Count > 0)
-        {
-            output.WriteLine($"{earlier.Count} of the failures are tests of earlier chapters: something that worked before broke.");
-        }
-        output.WriteLine($"Stuck? `dotnet run --project tools/progress -- hint {ch.Number}`.");
-        return 1;
+        var open = against == "chapters" ? Report.OpenTodos(codeDir, ch.Number, root) : [];
+        output.Write(Report.Render(ch, results, open, codeDir, root, id => Todo(ch, id)?.Instruction));
+        return results.All(r => r.Passed) ? 0 : 1;
     }
 
-    /// <summary>One failure, explained: a TODO not yet written, or the rule, seed, picture and replay the test printed.</summary>
-    private static string Explain(Chapter ch, TestResult r)
-    {
-        var message = r.Message.Replace("\r", "", StringComparison.Ordinal);
-        var todo = System.Text.RegularExpressions.Regex.Match(message, @"TODO\(ch(?<nn>\d{2})\) (?<id>\w+): (?<text>[^\n]+)");
-        if (todo.Success)
-        {
-            return $"Not written yet: TODO {todo.Groups["id"].Value} (chapter {int.Parse(todo.Groups["nn"].Value, CultureInfo.InvariantCulture)}). {todo.Groups["text"].Value.Trim()}";
-        }
-        // Gate scenarios already explain themselves (rule, what happened, picture, replay): keep their
-        // own lines, drop the inner exceptions' repetition and the exception type names, and never cut
-        // the picture and replay lines.
-        var lines = message.Split('\n').Select(l => l.TrimEnd())
-            .TakeWhile(l => !l.StartsWith("----", StringComparison.Ordinal))
-            .Where(l => l.Length > 0)
-            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"^[\w.]+(Exception) : ", ""))
-            .ToList();
-        var kept = lines.Take(12).ToList();
-        kept.AddRange(lines.Skip(12).Where(l => l.StartsWith("Picture of the run", StringComparison.Ordinal) || l.StartsWith("Replay", StringComparison.Ordinal)));
-        return string.Join('\n', kept);
-    }
+    /// <summary>A TODO of the chapter, from course/todos.json.</summary>
+    private TodoItem? Todo(Chapter ch, string id) =>
+        TodoCatalog.Load(root).GetValueOrDefault(ch.Number)?.FirstOrDefault(t => t.Id == id);
 
     private static string Indent(string text) => string.Join('\n', text.Split('\n').Select(l => "    " + l));
 
     // ---- hint ----
 
-    private int Hint(Chapter ch)
+    /// <summary>
+    /// The next hint for one TODO, one level deeper each time it is asked: 1, a nudge (what to think about, the
+    /// paper's rule); 2, the rule made concrete (edge cases, the usual trap); 3, the code. The depth reached per
+    /// TODO is kept in .progress/hints.json.
+    /// </summary>
+    private int Hint(Chapter ch, string? id)
     {
-        var todos = new ChapterGenerator(_course).Todos(ch.Number);
-        var starter = Path.Combine(root, ch.StarterDir);
-        output.WriteLine($"Chapter {ch.Number}, {ch.Title} ({ch.Paper}): {todos.Count} TODOs");
-        output.WriteLine();
-        foreach (var todo in todos)
+        var todos = TodoCatalog.Load(root).GetValueOrDefault(ch.Number) ?? [];
+        if (todos.Count == 0)
         {
-            var where = FindStub(starter, ch, todo.Id);
-            output.WriteLine(where is null ? $"✓ {todo.Id}: done (its stub is gone)" : $"• {todo.Id}: still to do, {where}");
-            output.WriteLine(Indent(todo.Instruction));
-            output.WriteLine(Indent("Hint: " + (ch.Hints.TryGetValue(todo.Id, out var hint) ? hint : "(none yet)")));
-            output.WriteLine();
+            output.WriteLine($"There is no list of chapter {ch.Number}'s TODOs ({ChapterGenerator.TodoCatalogFile} is missing): `git checkout {ChapterGenerator.TodoCatalogFile}` restores it.");
+            return 1;
         }
-        output.WriteLine($"The notebook {ch.Notebook} walks through the idea; the gate is `dotnet test tests/{ch.Slug}`.");
+        var open = Report.OpenTodos(Path.Combine(root, ch.StarterDir), ch.Number, root);
+        TodoItem todo;
+        if (id is not null)
+        {
+            todo = todos.FirstOrDefault(t => string.Equals(t.Id, id, StringComparison.OrdinalIgnoreCase))
+                   ?? throw new Cli.UsageException($"Chapter {ch.Number} has no TODO called `{id}`; its TODOs are {string.Join(", ", todos.Select(t => t.Id))}.");
+        }
+        else if (open.Count > 0)
+        {
+            todo = todos.First(t => t.Id == open[0].Id);
+        }
+        else if (FailingTodo(ch, todos) is { } failing)
+        {
+            todo = failing;
+        }
+        else
+        {
+            output.WriteLine($"Every TODO of chapter {ch.Number} is written. If its gate still fails, `check {ch.Number}` says where; `hint {ch.Number} NAME` gives the next hint for one TODO ({string.Join(", ", todos.Select(t => t.Id))}).");
+            return 0;
+        }
+
+        var levels = ch.Hints.GetValueOrDefault(todo.Id) ?? [];
+        var total = levels.Count + 1;
+        var state = LoadHintState();
+        var key = $"{ch.Nn}:{todo.Id}";
+        var level = Math.Min(state.GetValueOrDefault(key) + 1, total);
+        state[key] = level;
+        SaveHintState(state);
+
+        var where = open.FirstOrDefault(t => t.Id == todo.Id) is { } o ? $"{o.File}:{o.Line}" : $"{ch.StarterDir}/{todo.File}, in {todo.Method} (written)";
+        output.WriteLine($"TODO {todo.Id}, chapter {ch.Number} ({where}): hint {level} of {total}");
+        output.WriteLine();
+        output.WriteLine(Indent("What must hold: " + todo.Instruction));
+        output.WriteLine();
+        var label = level == total ? "The code" : level == 1 ? "A nudge" : "The rule made concrete";
+        var text = level == total
+            ? todo.Code.Length > 0 ? todo.Code : "(This copy of the course has no answers in it: ask your instructor, or work from the rule above and the hints before this one.)"
+            : levels[level - 1];
+        output.WriteLine(Indent(label + ":"));
+        output.WriteLine(Indent(Indent(text)));
+        output.WriteLine();
+        output.WriteLine(level < total
+            ? $"Still stuck? Ask again for hint {level + 1} of {total}: `dotnet run --project tools/progress -- hint {ch.Number} {todo.Id}`."
+            : $"That was the last hint for {todo.Id}. The notebook {ch.Notebook} shows the rule at work; the gate is `dotnet test tests/{ch.Slug}`.");
         return 0;
     }
 
-    private string? FindStub(string dir, Chapter ch, string id)
+    /// <summary>The TODO behind the first failing test of the last check or watch, if the failure was in its method.</summary>
+    private TodoItem? FailingTodo(Chapter ch, IReadOnlyList<TodoItem> todos)
     {
-        if (!Directory.Exists(dir))
+        var trx = Path.Combine(StateDir, "results", ch.Slug, "chapters", "gate.trx");
+        if (!File.Exists(trx))
         {
             return null;
         }
-        // The stub's comment reads `// TODO(chNN): Id: ...`; a throwing stub's message `TODO(chNN) Id: ...`.
-        string[] markers = [$"TODO(ch{ch.Nn}): {id}:", $"TODO(ch{ch.Nn}) {id}:"];
-        foreach (var file in Directory.EnumerateFiles(dir, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        var codeDir = Path.Combine(root, ch.StarterDir);
+        foreach (var r in TestResults.ReadTrx(trx).Where(r => !r.Passed))
         {
-            var lines = File.ReadAllLines(file);
-            for (var i = 0; i < lines.Length; i++)
+            if (Report.WhereInCode(r, codeDir, root) is { } w && todos.FirstOrDefault(t => t.Method == w.Method) is { } t)
             {
-                if (markers.Any(m => lines[i].Contains(m, StringComparison.Ordinal)))
-                {
-                    return $"{Path.GetRelativePath(root, file)}:{i + 1}";
-                }
+                return t;
             }
         }
         return null;
+    }
+
+    private Dictionary<string, int> LoadHintState()
+    {
+        var path = Path.Combine(StateDir, "hints.json");
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(path)) ?? [] : [];
+        }
+        catch (JsonException)
+        {
+            return []; // a damaged record only costs starting the hints over
+        }
+    }
+
+    private void SaveHintState(Dictionary<string, int> state)
+    {
+        Directory.CreateDirectory(StateDir);
+        File.WriteAllText(Path.Combine(StateDir, "hints.json"), JsonSerializer.Serialize(state));
     }
 
     // ---- compare ----
 
     private int Compare(Chapter ch)
     {
+        if (!Directory.Exists(Path.Combine(root, ch.SolutionDir)))
+        {
+            output.WriteLine($"The reference solution is not in this copy of the course ({ch.SolutionDir} is absent), so there is nothing to compare your code with. `check {ch.Number}` runs the gate on your code.");
+            return 1;
+        }
         error.WriteLine($"Running chapter {ch.Number}'s gate on your code and on the reference...");
         var (mine, _) = Commands.RunGate(root, ch, "chapters", Path.Combine(StateDir, "results", ch.Slug, "chapters"));
         var (reference, _) = Commands.RunGate(root, ch, "solutions", Path.Combine(StateDir, "results", ch.Slug, "solutions"));
@@ -362,6 +418,11 @@ public sealed class ProgressApp(string root, TextWriter output, TextWriter error
 
     private int Reset(Chapter ch)
     {
+        if (!Directory.Exists(Path.Combine(root, _course.SourceDir)))
+        {
+            output.WriteLine($"This copy of the course has no annotated source ({_course.SourceDir}) to make the starter from. `git checkout -- {ch.StarterDir}` puts back the starter you cloned (commit or copy your work first).");
+            return 1;
+        }
         var dir = Path.Combine(root, ch.StarterDir);
         if (Directory.Exists(dir))
         {

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+
+namespace Course.FastGate;
+
+/// <summary>What one fast gate run found.</summary>
+/// <param name="CompileErrors">Why the chapter did not compile; then nothing ran.</param>
+/// <param name="Results">Each test's result; null if nothing ran.</param>
+/// <param name="BuildOutput">What `dotnet build` printed when the gate's tests had to be built and that failed.</param>
+public sealed record GateRun(
+    IReadOnlyList<CompileProblem> CompileErrors,
+    IReadOnlyList<TestResult>? Results,
+    string? BuildOutput,
+    TimeSpan CompileTime,
+    TimeSpan TestTime)
+{
+    /// <summary>True if a test failed because the chapter no longer has what the tests call (a renamed method, say).</summary>
+    public bool ApiMismatch => Results?.Any(r => r.Message.Contains("MissingMethodException", StringComparison.Ordinal)
+                                                || r.Message.Contains("MissingFieldException", StringComparison.Ordinal)
+                                                || r.Message.Contains("TypeLoadException", StringComparison.Ordinal)) == true;
+
+    public bool Green => CompileErrors.Count == 0 && BuildOutput is null && Results is { } r && r.All(t => t.Passed);
+}
+
+/// <summary>
+/// A chapter's gate in about a second: the chapter compiled in process by a warm Roslyn, its gate's tests run in
+/// process (see <see cref="InProcessRunner"/>). The tests themselves are built once by `dotnet build`, again only
+/// when tests/ or src/ change. `dotnet test tests/NN-slug` stays the authority: the watch confirms a green verdict
+/// with it, and the workspace tests check that both agree on the reference.
+/// </summary>
+public sealed class FastGate(CourseManifest course)
+{
+    private readonly ChapterCompiler _compiler = new();
+    private int _runs;
+
+    /// <summary>How long a single test may run before it is reported as stuck.</summary>
+    public TimeSpan PerTestLimit { get; init; } = TimeSpan.FromSeconds(60);
+
+    public CourseManifest Course => course;
+
+    /// <summary>The folder of the code that <paramref name="against"/> names: chapters (the learner's) or solutions.</summary>
+    public string CodeDir(Chapter ch, string against) => Path.Combine(course.Root, against == "solutions" ? ch.SolutionDir : ch.StarterDir);
+
+    /// <summary>The gate's test assembly, as `dotnet build tests/NN-slug -p:Against=...` writes it.</summary>
+    public string TestDll(Chapter ch, string against) =>
+        Path.Combine(course.Root, ch.TestDir, "bin", against, "Debug", $"net{Environment.Version.Major}.0", $"Raft.Gate.Ch{ch.Nn}.dll");
+
+    /// <summary>
+    /// Compiles the chapter and runs its gate. <paramref name="files"/>, if given, replaces the chapter's files
+    /// (the mutation suite plants a mistake this way, without touching the disk).
+    /// </summary>
+    public GateRun Run(Chapter ch, string against, IReadOnlyDictionary<string, string>? files = null, string? filter = null)
+    {
+        var build = EnsureTestsBuilt(ch, against);
+        if (build is not null)
+        {
+            return new GateRun([], null, build, TimeSpan.Zero, TimeSpan.Zero);
+        }
+        var clock = Stopwatch.StartNew();
+        var dir = CodeDir(ch, against);
+        files ??= ReadSources(dir);
+        var binDir = Path.GetDirectoryName(TestDll(ch, against))!;
+        var output = Path.Combine(course.Root, "artifacts", "fast", ch.Slug, against, $"{Environment.ProcessId}-{Interlocked.Increment(ref _runs)}");
+        var project = Directory.EnumerateFiles(dir, "*.csproj").FirstOrDefault() ?? "";
+        var (dll, errors) = _compiler.Compile(dir, files, ch.AssemblyName,
+            new[] { "Raft.Simulation.dll", "Microsoft.Extensions.Logging.Abstractions.dll" }.Select(f => Path.Combine(binDir, f)),
+            ChapterCompiler.SuppressedWarnings(project), output);
+        var compileTime = clock.Elapsed;
+        if (dll is null)
+        {
+            return new GateRun(errors, null, null, compileTime, TimeSpan.Zero);
+        }
+        clock.Restart();
+        var results = InProcessRunner.Run(TestDll(ch, against), dll, filter, PerTestLimit);
+        return new GateRun([], results, null, compileTime, clock.Elapsed);
+    }
+
+    /// <summary>The chapter's C# files, by path relative to its folder.</summary>
+    public static Dictionary<string, string> ReadSources(string dir) =>
+        Directory.EnumerateFiles(dir, "*.cs", SearchOption.AllDirectories)
+            .Select(f => (Rel: Path.GetRelativePath(dir, f).Replace('\\', '/'), Full: f))
+            .Where(f => !f.Rel.StartsWith("bin/", StringComparison.Ordinal) && !f.Rel.StartsWith("obj/", StringComparison.Ordinal))
+            .ToDictionary(f => f.Rel, f => File.ReadAllText(f.Full), StringComparer.Ordinal);
+
+    /// <summary>
+    /// Builds the gate's tests with `dotnet build` if they are missing or older than what they are made of;
+    /// null when they are ready, else what the build printed.
+    /// </summary>
+    public string? EnsureTestsBuilt(Chapter ch, string against, bool force = false)
+    {
+        var dll = TestDll(ch, against);
+        if (!force && File.Exists(dll) && File.GetLastWriteTimeUtc(dll) >= NewestInput())
+        {
+            return null;
+        }
+        var (exit, output) = Commands.Run(course.Root, "dotnet", $"build {ch.TestDir} -p:Against={against} -v q -nologo", TimeSpan.FromMinutes(10));
+        return exit == 0 && File.Exists(dll) ? null : output;
+    }
+
+    // What the gate's test assembly is built from besides the chapter: the tests, the simulator, the build settings.
+    private DateTime NewestInput()
+    {
+        var newest = DateTime.MinValue;
+        foreach (var dir in new[] { "tests", "src" }.Select(d => Path.Combine(course.Root, d)).Where(Directory.Exists))
+        {
+            foreach (var file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
+            {
+                if ((file.EndsWith(".cs", StringComparison.Ordinal) || file.EndsWith("proj", StringComparison.Ordinal) || file.EndsWith(".props", StringComparison.Ordinal) || file.EndsWith(".targets", StringComparison.Ordinal))
+                    && !file.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                    && !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+                {
+                    var t = File.GetLastWriteTimeUtc(file);
+                    newest = t > newest ? t : newest;
+                }
+            }
+        }
+        return newest;
+    }
+
+    /// <summary>Removes the compiled chapters of earlier runs.</summary>
+    public void Clean(Chapter ch)
+    {
+        var dir = Path.Combine(course.Root, "artifacts", "fast", ch.Slug);
+        if (Directory.Exists(dir))
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Another watch still holds one; it is cleaned next time.
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using System.Text;
+
+namespace Course.FastGate;
+
+/// <summary>
+/// Runs a gate's tests in this process, against a chapter assembly compiled a moment ago, in a collectible
+/// <see cref="AssemblyLoadContext"/> that is thrown away afterwards: a fresh static state for every run and no
+/// test host to start. It runs what the gates use, xunit's [Fact] (a [Theory] is reported as not run), and
+/// reports each result the way xunit's TRX does, so one formatter reads both.
+/// </summary>
+public static class InProcessRunner
+{
+    /// <param name="testDll">The gate's test assembly, as `dotnet build tests/NN-slug` wrote it.</param>
+    /// <param name="chapterDll">The chapter assembly to test instead of the one beside the test assembly.</param>
+    /// <param name="filter">Only tests whose full name contains this text; null for all.</param>
+    /// <param name="perTestLimit">A test still running after this long is reported as stuck and abandoned.</param>
+    public static IReadOnlyList<TestResult> Run(string testDll, string chapterDll, string? filter, TimeSpan perTestLimit)
+    {
+        var context = new GateLoadContext(Path.GetDirectoryName(testDll)!, chapterDll);
+        try
+        {
+            var assembly = context.LoadFromAssemblyPath(testDll);
+            var tests = Discover(assembly).Where(t => filter is null || t.FullName.Contains(filter, StringComparison.Ordinal)).ToList();
+            var results = new TestResult[tests.Count];
+            var next = -1;
+            // xunit runs test classes in parallel; so does this, one worker per core.
+            var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Environment.ProcessorCount, tests.Count))).Select(_ => Task.Factory.StartNew(() =>
+            {
+                for (var i = Interlocked.Increment(ref next); i < tests.Count; i = Interlocked.Increment(ref next))
+                {
+                    results[i] = RunOne(tests[i], perTestLimit);
+                }
+            }, TaskCreationOptions.LongRunning)).ToArray();
+            Task.WaitAll(workers);
+            return results.OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    private sealed record Test(Type Class, MethodInfo Method, string? Skip)
+    {
+        public string FullName => $"{Class.FullName}.{Method.Name}";
+    }
+
+    private static IEnumerable<Test> Discover(Assembly assembly)
+    {
+        Type[] types;
+        try
+        {
+            types = assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            types = e.Types.Where(t => t is not null).ToArray()!;
+        }
+        foreach (var type in types.Where(t => t is { IsClass: true, IsAbstract: false, IsPublic: true }).OrderBy(t => t.FullName, StringComparer.Ordinal))
+        {
+            foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            {
+                // Matched by name: the attribute types live in this load context, not in the runner's.
+                var fact = method.GetCustomAttributesData().FirstOrDefault(a => IsFact(a.AttributeType));
+                if (fact is not null)
+                {
+                    var skip = fact.NamedArguments.FirstOrDefault(a => a.MemberName == "Skip").TypedValue.Value as string;
+                    yield return new Test(type, method, skip);
+                }
+            }
+        }
+
+        static bool IsFact(Type? t)
+        {
+            for (; t is not null; t = t.BaseType)
+            {
+                if (t.FullName == "Xunit.FactAttribute")
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private static TestResult RunOne(Test test, TimeSpan limit)
+    {
+        var chapter = TestResults.ChapterOf(test.Class.FullName!);
+        if (test.Skip is not null)
+        {
+            return new TestResult(test.FullName, test.Class.FullName!, chapter, false, "NotExecuted", test.Skip);
+        }
+        if (test.Method.GetParameters().Length > 0)
+        {
+            return new TestResult(test.FullName, test.Class.FullName!, chapter, false, "NotExecuted",
+                "A test with parameters (a [Theory]) runs only under `dotnet test`.");
+        }
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            object? instance = null;
+            try
+            {
+                instance = test.Method.IsStatic ? null : Activator.CreateInstance(test.Class);
+                var returned = test.Method.Invoke(instance, null);
+                if (returned is Task task)
+                {
+                    task.GetAwaiter().GetResult();
+                }
+            }
+            catch (TargetInvocationException e) when (e.InnerException is not null)
+            {
+                failure = e.InnerException;
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            finally
+            {
+                (instance as IDisposable)?.Dispose();
+            }
+        }, maxStackSize: 16 * 1024 * 1024) { IsBackground = true, Name = test.FullName };
+        thread.Start();
+        if (!thread.Join(limit))
+        {
+            return new TestResult(test.FullName, test.Class.FullName!, chapter, false, "Failed",
+                $"The test did not finish within {limit.TotalSeconds:0} s of real time: something loops forever (a while loop whose condition never changes?). " +
+                "Stop the watch with Ctrl+C once you have found it.");
+        }
+        return failure is null
+            ? new TestResult(test.FullName, test.Class.FullName!, chapter, true, "Passed", "")
+            : new TestResult(test.FullName, test.Class.FullName!, chapter, false, "Failed", Message(failure), StackTrace(failure));
+    }
+
+    /// <summary>The exception chain as xunit writes it: "Type : message", then "---- Type : message" per inner exception.</summary>
+    private static string Message(Exception e)
+    {
+        var sb = new StringBuilder($"{e.GetType().FullName} : {e.Message}");
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            sb.Append($"\n---- {inner.GetType().FullName} : {inner.Message}");
+        }
+        return sb.ToString();
+    }
+
+    private static string StackTrace(Exception e)
+    {
+        var sb = new StringBuilder(e.StackTrace ?? "");
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            sb.Append("\n----- Inner Stack Trace -----\n").Append(inner.StackTrace ?? "");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Loads the test assembly's dependencies from its folder, and the chapter from where it was just compiled.</summary>
+    private sealed class GateLoadContext(string binDir, string chapterDll) : AssemblyLoadContext("fast-gate", isCollectible: true)
+    {
+        private readonly string _chapterName = Path.GetFileNameWithoutExtension(chapterDll);
+
+        protected override Assembly? Load(AssemblyName name)
+        {
+            if (name.Name == _chapterName)
+            {
+                return LoadFromAssemblyPath(chapterDll);
+            }
+            var candidate = Path.Combine(binDir, name.Name + ".dll");
+            // The framework comes from the default context; everything else from the gate's folder.
+            return File.Exists(candidate) && !IsFramework(name) ? LoadFromAssemblyPath(candidate) : null;
+        }
+
+        // The runtime's own assemblies: one copy for the whole process.
+        private static readonly HashSet<string> Framework =
+            ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? "").Split(Path.PathSeparator)
+            .Where(p => p.Contains($"{Path.DirectorySeparatorChar}Microsoft.NETCore.App{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(Path.GetFileNameWithoutExtension)
+            .OfType<string>()
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+        private static bool IsFramework(AssemblyName name) => name.Name is { } n && Framework.Contains(n);
+    }
+}

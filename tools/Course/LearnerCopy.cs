@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Course;
+
+/// <summary>
+/// The copy of the course an instructor hands out: the starters, the gates, the notebooks, the progress tool and
+/// the hints, but not the answers (solutions/, the annotated source, the maintainers' tools, and unless asked for,
+/// the code level of the hints). `status`, `check`, `hint` and `watch` work in it as in the full course.
+/// </summary>
+public static class LearnerCopy
+{
+    /// <summary>Paths (relative, with '/') that stay behind: the answers and what only maintainers use.</summary>
+    public static readonly string[] Left =
+    [
+        "solutions/", "course/source/", "course/mutants/", "course/make_notebooks.py", "tools/chaptergen/", "tools/bench/",
+        "tests/Workspace.Tests/", "scripts/measure-", "docs/maintainers", ".ci/",
+    ];
+
+    // Projects of Tutorial.sln that live in what stays behind.
+    private static readonly string[] LeftProjects =
+    [
+        "tools/chaptergen/chaptergen.csproj", "tools/bench/bench.csproj", "tests/Workspace.Tests/Workspace.Tests.csproj",
+    ];
+
+    public static int Write(CourseManifest course, string target, bool withAnswers, TextWriter output)
+    {
+        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+        {
+            throw new IOException($"{target} is not empty: name a new folder for the learner's copy.");
+        }
+        var files = Files(course.Root).Where(f => !Left.Any(l => f.StartsWith(l, StringComparison.Ordinal))).ToList();
+        foreach (var rel in files)
+        {
+            var to = Path.Combine(target, rel);
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(Path.Combine(course.Root, rel), to);
+        }
+
+        // The hints' last level is the reference's code: an instructor may hand out the course without it.
+        var catalog = Path.Combine(target, ChapterGenerator.TodoCatalogFile);
+        if (!withAnswers && File.Exists(catalog))
+        {
+            var json = JsonNode.Parse(File.ReadAllText(catalog))!.AsObject();
+            foreach (var todo in json.SelectMany(ch => ch.Value!.AsArray()))
+            {
+                todo!.AsObject()["code"] = "";
+            }
+            File.WriteAllText(catalog, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        }
+
+        // Tutorial.sln without the projects that stayed behind.
+        var sln = Path.Combine(target, "Tutorial.sln");
+        if (File.Exists(sln))
+        {
+            var projects = LeftProjects.Concat(course.Available.Select(c => $"{c.SolutionDir}/{c.AssemblyName}.Solution.csproj"));
+            var (exit, said) = Commands.Run(target, "dotnet", "sln Tutorial.sln remove " + string.Join(' ', projects), TimeSpan.FromMinutes(2));
+            if (exit != 0)
+            {
+                throw new IOException($"`dotnet sln remove` failed in {target}:\n{said}");
+            }
+        }
+
+        var readme = Path.Combine(target, "README.md");
+        if (File.Exists(readme))
+        {
+            File.WriteAllText(readme, """
+                > **This is a learner's copy of the course.** It has no reference solutions: `compare` and the commands with
+                > `-p:Against=solutions` do not apply here, and your gate is `dotnet test tests/NN-slug` or
+                > `dotnet run --project tools/progress -- watch`.
+
+                """ + File.ReadAllText(readme));
+        }
+        output.WriteLine($"Wrote a learner's copy of the course to {target}: {files.Count} files, without {string.Join(", ", Left)}" +
+                         (withAnswers ? "" : ", and without the code level of the hints") + ".");
+        return 0;
+    }
+
+    /// <summary>The course's files: what git tracks, where the course is a git checkout; else every file but build output.</summary>
+    private static IEnumerable<string> Files(string root)
+    {
+        if (Directory.Exists(Path.Combine(root, ".git")))
+        {
+            var info = new ProcessStartInfo("git", "ls-files -z --cached --others --exclude-standard")
+            {
+                WorkingDirectory = root,
+                RedirectStandardOutput = true,
+            };
+            using var git = Process.Start(info);
+            if (git is not null)
+            {
+                var listed = git.StandardOutput.ReadToEnd();
+                git.WaitForExit();
+                if (git.ExitCode == 0)
+                {
+                    return listed.Split('\0', StringSplitOptions.RemoveEmptyEntries).Where(f => File.Exists(Path.Combine(root, f))).ToList();
+                }
+            }
+        }
+        string[] skip = ["/bin/", "/obj/", "/.git/", "/artifacts/", "/.progress/"];
+        return Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
+            .Where(f => !skip.Any(s => ("/" + f).Contains(s, StringComparison.Ordinal)))
+            .ToList();
+    }
+}

@@ -1,0 +1,201 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Course;
+
+/// <summary>An open TODO as the learner's files show it: the stub comment `// TODO(chNN): Id: ...` is still there.</summary>
+public sealed record OpenTodo(int Chapter, string Id, string File, int Line);
+
+/// <summary>
+/// Turns a gate's results into what the learner reads: one line per open TODO with how many tests wait on it,
+/// then each real failure once, as sentences (rule, what happened, where in your code, picture, replay).
+/// Used by `check` and `watch` alike.
+/// </summary>
+public static partial class Report
+{
+    [GeneratedRegex(@"^\s*// TODO\(ch(?<nn>\d{2})\): (?<id>[A-Za-z][A-Za-z0-9]*):")]
+    private static partial Regex StubComment();
+
+    [GeneratedRegex(@"TODO\(ch(?<nn>\d{2})\) (?<id>[A-Za-z][A-Za-z0-9]*):")]
+    private static partial Regex StubThrow();
+
+    // A stack frame with a file: "at Raft.RaftNode.SendAppendEntries(Int32 peer) in /x/chapters/03-.../RaftNode.Replication.cs:line 52".
+    [GeneratedRegex(@"at (?<method>[^\s(]+)\([^)]*\) in (?<file>.+?):line (?<line>\d+)")]
+    private static partial Regex Frame();
+
+    [GeneratedRegex(@"^[\w.`+]+(Exception) : ")]
+    private static partial Regex TypePrefix();
+
+    /// <summary>The TODOs of <paramref name="chapter"/> still open in <paramref name="dir"/>, in file order.</summary>
+    public static IReadOnlyList<OpenTodo> OpenTodos(string dir, int chapter, string root)
+    {
+        if (!Directory.Exists(dir))
+        {
+            return [];
+        }
+        var todos = new List<OpenTodo>();
+        foreach (var file in Directory.EnumerateFiles(dir, "*.cs", SearchOption.AllDirectories)
+                     .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+                     .Order(StringComparer.Ordinal))
+        {
+            var lines = File.ReadAllLines(file);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (StubComment().Match(lines[i]) is { Success: true } m && int.Parse(m.Groups["nn"].Value, CultureInfo.InvariantCulture) == chapter)
+                {
+                    todos.Add(new OpenTodo(chapter, m.Groups["id"].Value, Path.GetRelativePath(root, file).Replace('\\', '/'), i + 1));
+                }
+            }
+        }
+        return todos;
+    }
+
+    /// <summary>The TODO whose stub threw in this test, if that is why it failed.</summary>
+    public static string? ThrownTodo(TestResult r) => StubThrow().Match(r.Message) is { Success: true } m ? m.Groups["id"].Value : null;
+
+    /// <summary>
+    /// The learner's line where the failure started: the deepest frame in <paramref name="codeDir"/>, i.e. the
+    /// first one listed, of the innermost exception that has one.
+    /// </summary>
+    public static (string File, int Line, string Method)? WhereInCode(TestResult r, string codeDir, string root)
+    {
+        var dir = Path.GetFullPath(codeDir).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        // Inner exceptions come last and are where it started.
+        foreach (var part in r.StackTrace.Split("----- Inner Stack Trace -----").Reverse())
+        {
+            foreach (Match m in Frame().Matches(part))
+            {
+                var file = m.Groups["file"].Value.Trim();
+                if (file.StartsWith(dir, StringComparison.Ordinal))
+                {
+                    var method = m.Groups["method"].Value;
+                    return (Path.GetRelativePath(root, file).Replace('\\', '/'), int.Parse(m.Groups["line"].Value, CultureInfo.InvariantCulture),
+                        method[(method.LastIndexOf('.') + 1)..]);
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The whole verdict for one gate run. <paramref name="open"/> are the chapter's open TODOs; <paramref name="todoText"/>
+    /// gives each one's one-line statement of what must hold (from the course manifest), if known.
+    /// </summary>
+    public static string Render(Chapter ch, IReadOnlyList<TestResult> results, IReadOnlyList<OpenTodo> open, string codeDir, string root,
+        Func<string, string?>? todoText = null, int maxFailures = int.MaxValue)
+    {
+        var sb = new StringBuilder();
+        var failed = results.Where(r => r.Outcome == "Failed").ToList();
+        var passed = results.Count(r => r.Passed);
+        sb.Append(CultureInfo.InvariantCulture, $"Chapter {ch.Number}, {ch.Title}: {passed} of {results.Count} tests pass.\n");
+
+        // 1. Tests that fail because a stub still throws: one line per TODO.
+        var waiting = failed.GroupBy(r => ThrownTodo(r) ?? "").Where(g => g.Key != "").ToDictionary(g => g.Key, g => g.Count());
+        var real = failed.Where(r => ThrownTodo(r) is null).ToList();
+        if (open.Count > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\nOpen TODOs ({open.Count}):\n");
+            var width = open.Max(t => t.Id.Length);
+            foreach (var t in open)
+            {
+                var n = waiting.GetValueOrDefault(t.Id);
+                var tests = n == 0 ? "" : n == 1 ? "  1 test waits on it" : $"  {n} tests wait on it";
+                sb.Append(CultureInfo.InvariantCulture, $"  • {t.Id.PadRight(width)}  {t.File}:{t.Line}{tests}\n");
+                // What must hold, for the first one: enough to start on without a wall of text.
+                if (t == open[0] && todoText?.Invoke(t.Id) is { Length: > 0 } text)
+                {
+                    sb.Append(CultureInfo.InvariantCulture, $"    {" ".PadRight(width)}  {text}\n");
+                }
+            }
+        }
+
+        // 2. Every other failure, once.
+        if (real.Count > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\n{(open.Count > 0 ? "Tests that fail for another reason" : "Failures")} ({real.Count}):\n");
+            foreach (var r in real.Take(maxFailures))
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"\n✗ {r.Sentence}{(r.Chapter is { } c && c < ch.Number ? $" (a chapter {c} test)" : "")}\n");
+                sb.Append(Indent(Explain(r, codeDir, root, open))).Append('\n');
+            }
+            if (real.Count > maxFailures)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"\n…and {real.Count - maxFailures} more: `dotnet run --project tools/progress -- check {ch.Number}` lists them all.\n");
+            }
+        }
+
+        sb.Append('\n');
+        if (failed.Count == 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Chapter {ch.Number} is green.\n");
+            return sb.ToString();
+        }
+        var earlier = real.Count(r => r.Chapter is { } c && c < ch.Number);
+        if (earlier > 0 && open.Count > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture,
+                $"{earlier} of these are earlier chapters' tests. The untouched starter passes them all, so they most likely wait on a TODO still open ({string.Join(", ", open.Select(t => t.Id))}): a half-written chapter can leave state that the code you wrote relies on unset.\n");
+        }
+        else if (earlier > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{earlier} of these are earlier chapters' tests, and every TODO is written: something that worked before broke.\n");
+        }
+        sb.Append(CultureInfo.InvariantCulture, $"Stuck? `dotnet run --project tools/progress -- hint {ch.Number}` gives the next hint.\n");
+        return sb.ToString();
+    }
+
+    /// <summary>One failure in sentences: the gate's own lines (rule, what happened, picture, replay), and where in your code it was thrown.</summary>
+    public static string Explain(TestResult r, string codeDir, string root, IReadOnlyList<OpenTodo> open)
+    {
+        var message = r.Message.Replace("\r", "", StringComparison.Ordinal);
+        var lines = message.Split('\n').Select(l => l.TrimEnd())
+            .TakeWhile(l => !l.StartsWith("----", StringComparison.Ordinal))
+            .Where(l => l.Length > 0)
+            .Select(l => TypePrefix().Replace(l, ""))
+            .ToList();
+        lines = Shouldly(lines);
+        var kept = lines.Take(14).ToList();
+        kept.AddRange(lines.Skip(14).Where(l => l.StartsWith("Picture of the run", StringComparison.Ordinal) || l.StartsWith("Replay", StringComparison.Ordinal)));
+
+        // An exception from the learner's own code (not a failed check): say where, and what it was.
+        var where = WhereInCode(r, codeDir, root);
+        var thrown = message.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("---- ", StringComparison.Ordinal) && !l.Contains("SimulationFailedException", StringComparison.Ordinal) && !l.Contains("Shouldly", StringComparison.Ordinal));
+        if (where is { } w)
+        {
+            var what = thrown is null ? "" : ": " + thrown[5..].Replace(" : ", ": ", StringComparison.Ordinal);
+            kept.Insert(Math.Min(1, kept.Count), $"Thrown in your code at {w.File}:{w.Line} ({w.Method}){what}");
+            if (open.Count > 0 && thrown is not null)
+            {
+                kept.Insert(Math.Min(2, kept.Count), $"TODOs still open: {string.Join(", ", open.Select(t => $"{t.Id} ({t.File}:{t.Line})"))}. Code you wrote may rely on state one of them sets up.");
+            }
+        }
+        return string.Join('\n', kept);
+    }
+
+    /// <summary>
+    /// Shouldly writes "expression should be X but was Y ... Additional Info: sentence". The sentence is what the
+    /// learner needs first; the values follow it on one line.
+    /// </summary>
+    private static List<string> Shouldly(List<string> lines)
+    {
+        var info = lines.FindIndex(l => l.Trim() == "Additional Info:");
+        var should = lines.FindIndex(l => l.Trim().StartsWith("should", StringComparison.Ordinal));
+        if (should < 1)
+        {
+            return lines;
+        }
+        var end = info < 0 ? lines.Count : info;
+        var expression = string.Join(' ', lines.Take(should).Select(l => l.Trim()));
+        var rest = lines.Skip(should).Take(end - should).Select(l => l.Trim()).ToList();
+        var butWas = rest.FindIndex(l => l.StartsWith("but ", StringComparison.Ordinal));
+        var expected = string.Join(' ', rest.Skip(1).Take(butWas < 0 ? rest.Count - 1 : butWas - 1));
+        var actual = butWas < 0 ? "" : string.Join(' ', rest.Skip(butWas + 1).TakeWhile(l => l != "difference"));
+        var values = $"Observed: {expression} {rest[0]} {expected}{(butWas < 0 ? "" : $", but was {actual}")}.";
+        var sentence = info < 0 ? [] : lines.Skip(info + 1).Select(l => l.Trim()).ToList();
+        return [.. sentence, values];
+    }
+
+    private static string Indent(string text) => string.Join('\n', text.Split('\n').Select(l => "    " + l));
+}

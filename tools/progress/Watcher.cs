@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Globalization;
+using Course;
+using Course.FastGate;
+
+namespace Progress;
+
+/// <summary>
+/// rustlings' watch, for Raft: it runs the current chapter's gate whenever a file of that chapter is saved and prints a
+/// short verdict (how many tests pass, the open TODOs, the first real failure with its rule, seed, picture and replay).
+/// The gate runs in process (<see cref="FastGate"/>), so a verdict follows a save in about a second. When the chapter
+/// turns green, `dotnet test` confirms it and the watch moves on to the next chapter.
+/// </summary>
+public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter error, string against, bool noConfirm)
+{
+    private readonly FastGate _gate = new(course);
+    private int _verdicts;
+
+    /// <param name="start">The chapter to watch; null for the first ready chapter whose gate is not green.</param>
+    /// <param name="once">Give one verdict and return: 0 if green, 1 if not.</param>
+    public int Run(Chapter? start, bool once)
+    {
+        var dirOf = (Chapter c) => _gate.CodeDir(c, against);
+        var chapter = start ?? Current(once);
+        if (chapter is null)
+        {
+            output.WriteLine("Every chapter that is written is green. `dotnet run --project tools/progress -- status` shows them all.");
+            return 0;
+        }
+        foreach (var c in course.Available)
+        {
+            _gate.Clean(c);
+        }
+        if (once)
+        {
+            return Verdict(chapter).Green ? 0 : 1;
+        }
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        var confirmed = new HashSet<int>();
+        var announced = false;
+        while (!stop.IsCancellationRequested)
+        {
+            var run = Verdict(chapter);
+            if (run.Green && (confirmed.Contains(chapter.Number) || Confirm(chapter)))
+            {
+                confirmed.Add(chapter.Number);
+                var next = course.Available.FirstOrDefault(c => c.Number > chapter.Number);
+                if (next is not null)
+                {
+                    output.WriteLine($"On to chapter {next.Number}, {next.Title}: read {next.Notebook}, then fill in {next.StarterDir}/.");
+                    chapter = next;
+                    continue;
+                }
+                // The last chapter written so far: keep watching it, for whoever goes on improving it.
+                if (!announced)
+                {
+                    output.WriteLine("That was the last chapter written so far. Well done.");
+                    announced = true;
+                }
+            }
+            output.WriteLine($"Watching {Path.GetRelativePath(course.Root, dirOf(chapter))}/ for saves (Ctrl+C stops).");
+            if (!WaitForSave(dirOf(chapter), stop.Token))
+            {
+                break;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>The first ready chapter whose gate is not green, by the fast gate.</summary>
+    private Chapter? Current(bool quiet)
+    {
+        foreach (var ch in course.Available)
+        {
+            if (!Directory.Exists(_gate.CodeDir(ch, against)))
+            {
+                return ch;
+            }
+            if (!quiet)
+            {
+                error.WriteLine($"Checking chapter {ch.Number}... (the first time, `dotnet build` builds its gate)");
+            }
+            if (!_gate.Run(ch, against).Green)
+            {
+                return ch;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Runs the gate once and prints the verdict.</summary>
+    private GateRun Verdict(Chapter ch)
+    {
+        var clock = Stopwatch.StartNew();
+        var run = _gate.Run(ch, against);
+        if (run.ApiMismatch)
+        {
+            // The chapter no longer has something the tests call: rebuild the tests against it, so `dotnet build` names it.
+            var build = _gate.EnsureTestsBuilt(ch, against, force: true);
+            run = build is null ? _gate.Run(ch, against) : run with { BuildOutput = build };
+        }
+        var n = Interlocked.Increment(ref _verdicts);
+        output.WriteLine();
+        output.WriteLine($"── verdict {n} at {DateTime.Now:HH:mm:ss} ({clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s: compile {run.CompileTime.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s, tests {run.TestTime.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s) ──");
+        var codeDir = _gate.CodeDir(ch, against);
+        if (run.CompileErrors.Count > 0)
+        {
+            output.WriteLine($"Chapter {ch.Number} does not compile:");
+            foreach (var e in run.CompileErrors.Take(10))
+            {
+                output.WriteLine($"  {Path.GetRelativePath(course.Root, Path.Combine(codeDir, e.File))}:{e.Line}: {e.Id}: {e.Message}");
+            }
+        }
+        else if (run.BuildOutput is { } build)
+        {
+            output.WriteLine($"Chapter {ch.Number}'s tests could not be built against your code. `dotnet build` says:");
+            foreach (var line in build.Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Distinct().Take(10))
+            {
+                output.WriteLine("  " + line.Trim());
+            }
+        }
+        else
+        {
+            var open = against == "chapters" ? Report.OpenTodos(codeDir, ch.Number, course.Root) : [];
+            var todos = TodoCatalog.Load(course.Root).GetValueOrDefault(ch.Number) ?? [];
+            output.Write(Report.Render(ch, run.Results!, open, codeDir, course.Root, id => todos.FirstOrDefault(t => t.Id == id)?.Instruction, maxFailures: 1));
+        }
+        output.Flush();
+        return run;
+    }
+
+    /// <summary>A green fast verdict, confirmed by the gate itself (`dotnet test`), which is what `status` counts.</summary>
+    private bool Confirm(Chapter ch)
+    {
+        if (noConfirm)
+        {
+            return true;
+        }
+        output.WriteLine($"Confirming with `dotnet test {ch.TestDir}`...");
+        output.Flush();
+        var (results, buildOutput) = Commands.RunGate(course.Root, ch, against, Path.Combine(course.Root, ".progress", "results", ch.Slug, against));
+        if (results is not null && results.All(r => r.Passed))
+        {
+            output.WriteLine($"Chapter {ch.Number} is done: all {results.Count} tests of its gate pass.");
+            return true;
+        }
+        output.WriteLine(results is null
+            ? "`dotnet test` could not build the gate: `dotnet run --project tools/progress -- check " + ch.Number + "` shows why."
+            : $"`dotnet test` disagrees: {results.Count(r => !r.Passed)} test(s) fail there. `dotnet run --project tools/progress -- check {ch.Number}` explains them.");
+        _ = buildOutput;
+        return false;
+    }
+
+    /// <summary>Waits until a .cs file under <paramref name="dir"/> changes and stays unchanged for a moment (editors save in steps).</summary>
+    private static bool WaitForSave(string dir, CancellationToken stop)
+    {
+        using var changed = new SemaphoreSlim(0);
+        using var watcher = new FileSystemWatcher(dir, "*.cs") { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
+        FileSystemEventHandler onChange = (_, e) =>
+        {
+            if (!e.FullPath.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) &&
+                !e.FullPath.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            {
+                changed.Release();
+            }
+        };
+        watcher.Changed += onChange;
+        watcher.Created += onChange;
+        watcher.Deleted += onChange;
+        watcher.Renamed += (s, e) => onChange(s, e);
+        watcher.EnableRaisingEvents = true;
+        try
+        {
+            changed.Wait(stop);
+            // Let the burst of events from one save settle.
+            while (changed.Wait(TimeSpan.FromMilliseconds(50), stop))
+            {
+            }
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}
