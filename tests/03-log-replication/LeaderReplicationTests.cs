@@ -134,4 +134,54 @@ public sealed class LeaderReplicationTests
         Reply(leader, 2, new AppendEntriesReply(5, Success: true, MatchIndex: 3));
         leader.MatchIndex.GetValueOrDefault(2).ShouldBe(3, "§5.3: the same reply in the current term does count.");
     }
+
+    [Fact]
+    public void A_new_term_of_leadership_starts_matchIndex_at_zero_with_nothing_in_flight()
+    {
+        var (leader, _) = Leader(2, 1, 1);
+        Reply(leader, 2, new AppendEntriesReply(2, Success: true, MatchIndex: 2));
+        leader.MatchIndex.GetValueOrDefault(2).ShouldBe(2, "§5.3: a success moves matchIndex to what the request covered.");
+        leader.SendAppendEntries(3);
+
+        leader.Dispatch(new Envelope(3, 1, new AppendEntriesReply(3, Success: false)));
+        leader.Role.ShouldBe(Role.Follower, "§5.1: a reply with a newer term makes the leader step down.");
+        leader.ForceLeader(4);
+
+        leader.MatchIndex.GetValueOrDefault(2, -1).ShouldBe(0,
+            "Figure 2: matchIndex is reinitialized to 0 after every election. In term 3 another leader may have overwritten what node 2 held, so nothing is known of it in term 4.");
+        leader.Peers.Where(p => !leader.NothingInFlight(p)).ShouldBeEmpty(
+            "A new term has nothing in flight: the old term's requests no longer count, so the record of what was sent must start empty too.");
+    }
+
+    [Fact]
+    public void A_follower_far_behind_gets_at_most_MaxEntriesPerMessage_entries_at_a_time_and_the_next_batch_at_once()
+    {
+        var (leader, sent) = Leader(1, Enumerable.Repeat(1L, 200).ToArray());
+        leader.NextIndex[2] = 1;
+
+        leader.SendAppendEntries(2);
+        var first = sent.SentOf<AppendEntries>().ShouldHaveSingleItem("One call sends one AppendEntries.").Message;
+        first.Entries.Count.ShouldBe(RaftNode.MaxEntriesPerMessage,
+            $"§5.3: a follower 200 entries behind gets them in messages of at most {RaftNode.MaxEntriesPerMessage}, not the whole log in one message.");
+
+        sent.Clear();
+        Reply(leader, 2, new AppendEntriesReply(1, Success: true, MatchIndex: RaftNode.MaxEntriesPerMessage));
+        var next = sent.SentOf<AppendEntries>().Where(a => a.To == 2).Select(a => a.Message).ToList();
+        next.Select(a => a.PrevLogIndex).ShouldBe([RaftNode.MaxEntriesPerMessage],
+            "§5.3: after a success, a follower that still lacks entries gets the next batch at once, not a heartbeat interval later; otherwise catching up 200 entries takes seconds.");
+    }
+
+    [Fact]
+    public void A_late_rejection_never_moves_nextIndex_to_or_below_what_is_matched()
+    {
+        var (leader, _) = Leader(2, 1, 1, 1, 2, 2);
+        Reply(leader, 2, new AppendEntriesReply(2, Success: true, MatchIndex: 5));
+
+        // The rejection of an earlier request, held back by the network, arrives after the success.
+        Reply(leader, 2, new AppendEntriesReply(2, Success: false, ConflictIndex: 2, ConflictTerm: 0));
+
+        leader.MatchIndex.GetValueOrDefault(2).ShouldBe(5, "Figure 2: matchIndex increases monotonically; a late rejection must not lower it.");
+        leader.NextIndex.GetValueOrDefault(2).ShouldBeGreaterThan(5,
+            "§5.3: nextIndex never goes back to entries the follower has acknowledged; a late rejection of an older request says nothing new.");
+    }
 }

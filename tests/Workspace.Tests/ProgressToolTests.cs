@@ -52,7 +52,6 @@ public sealed class ProgressToolTests
         try
         {
             CopyDir(Path.Combine(Repo.Root, "course"), Path.Combine(root, "course"));
-            CopyDir(Path.Combine(Repo.Root, "source"), Path.Combine(root, "source"));
             var chapter = Path.Combine(root, "chapters", "01-node-setup");
             Directory.CreateDirectory(chapter);
             File.WriteAllText(Path.Combine(chapter, "RaftNode.Log.cs"), "// my half-finished work");
