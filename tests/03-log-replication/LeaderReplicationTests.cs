@@ -180,7 +180,7 @@ public sealed class LeaderReplicationTests
         // The rejection of an earlier request, held back by the network, arrives after the success.
         Reply(leader, 2, new AppendEntriesReply(2, Success: false, ConflictIndex: 2, ConflictTerm: 0));
 
-        leader.MatchIndex.GetValueOrDefault(2).ShouldBe(5, "Figure 2: matchIndex increases monotonically; a late rejection must not lower it.");
+        leader.MatchIndex.GetValueOrDefault(2).ShouldBe(5, "Figure 2 (§5.3): matchIndex increases monotonically; a late rejection must not lower it.");
         leader.NextIndex.GetValueOrDefault(2).ShouldBeGreaterThan(5,
             "§5.3: nextIndex never goes back to entries the follower has acknowledged; a late rejection of an older request says nothing new.");
     }

@@ -10,7 +10,14 @@ public sealed class DeterminismTests
         static string Run()
         {
             using var cluster = Cluster.Create(seed: 11, nodes: 5);
-            cluster.RunFor(TimeSpan.FromSeconds(3));
+            try
+            {
+                cluster.RunFor(TimeSpan.FromSeconds(3));
+            }
+            catch (Raft.Simulation.SimulationFailedException)
+            {
+                // An unfinished chapter may stop the run (a stub that throws); the runs up to there must still agree.
+            }
             return cluster.Trace.Hash();
         }
 

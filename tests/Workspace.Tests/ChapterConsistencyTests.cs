@@ -32,8 +32,12 @@ public sealed class ChapterConsistencyTests
             todos.ShouldNotBeEmpty($"chapter {ch.Number} has no TODO for the learner");
             foreach (var todo in todos)
             {
-                ch.Hints.ShouldContainKey(todo.Id, $"course/course.json has no hint for TODO {todo.Id} of chapter {ch.Number}");
+                ch.Hints.ShouldContainKey(todo.Id, $"course/course.json has no hints for TODO {todo.Id} of chapter {ch.Number}");
+                ch.Hints[todo.Id].Count.ShouldBe(2, $"TODO {todo.Id} of chapter {ch.Number} needs two hints before the code: a nudge, then the rule made concrete");
+                todo.Code.ShouldNotBeNullOrWhiteSpace($"TODO {todo.Id} of chapter {ch.Number} has no reference code for the last hint level");
+                todo.Method.ShouldNotBeNullOrWhiteSpace($"TODO {todo.Id} of chapter {ch.Number}: the generator found no method around it");
             }
+            ch.Hints.Keys.Except(todos.Select(t => t.Id)).ShouldBeEmpty($"course/course.json has hints for TODOs chapter {ch.Number} does not have");
         }
     }
 

@@ -1,4 +1,5 @@
 using Course;
+using Course.FastGate;
 
 namespace Workspace.Tests;
 
@@ -29,5 +30,24 @@ public sealed class GateProofTests
         own.Where(o => !o.Message.Contains($"TODO(ch{ch.Nn})", StringComparison.Ordinal) && !o.Message.Contains("§", StringComparison.Ordinal))
             .Select(o => o.Name)
             .ShouldBeEmpty("Each failing test should tell the learner which TODO or which rule of the paper it is about");
+
+        // What the learner reads for this run: one line per open TODO, no paragraph twice.
+        var codeDir = Path.Combine(Repo.Root, "artifacts", "pristine", ch.Slug);
+        var open = Report.OpenTodos(codeDir, number, Repo.Root);
+        open.Select(t => t.Id).ShouldBe(new ChapterGenerator(Repo.Course).Todos(number).Select(t => t.Id), "the report finds every stub of the starter");
+        var report = Report.Render(ch, outcomes, open, codeDir, Repo.Root, _ => "What must hold.");
+        foreach (var todo in open)
+        {
+            report.Split('\n').Count(l => l.Contains($"• {todo.Id} ", StringComparison.Ordinal)).ShouldBe(1, $"TODO {todo.Id} is listed once:\n{report}");
+        }
+        report.Split("\n\n").Select(p => p.Trim()).Where(p => p.Length > 0).GroupBy(p => p).Where(g => g.Count() > 1).Select(g => g.Key)
+            .ShouldBeEmpty($"No paragraph of the report is repeated:\n{report}");
+
+        // The watch's fast gate (in process) says exactly what dotnet test says, test by test.
+        var fast = new FastGate(Repo.Course).Run(ch, "pristine");
+        fast.CompileErrors.ShouldBeEmpty("the fast gate compiles the starter like its project does");
+        fast.Results.ShouldNotBeNull(fast.BuildOutput);
+        fast.Results.Select(r => $"{r.Name}: {r.Outcome}").ShouldBe(outcomes.Select(r => $"{r.Name}: {r.Outcome}"), ignoreOrder: true,
+            "the fast gate and dotnet test disagree on the pristine starter");
     }
 }

@@ -14,13 +14,15 @@ public sealed class ProgressToolTests
     }
 
     [Theory]
-    [InlineData("`frob` is not a command.", "frob")]
+    [InlineData("`frob` is not a command, option or argument it knows.", "frob")]
     [InlineData("`check` needs a chapter number, like `check 1`.", "check")]
     [InlineData("`hint x`: the chapter is a number from 1 to 5.", "hint", "x")]
     [InlineData("`check 0`: the chapter is a number from 1 to 5.", "check", "0")]
     [InlineData("`reset 9`: the chapter is a number from 1 to 5.", "reset", "9")]
-    [InlineData("`compare` takes one chapter number; got `1 2`.", "compare", "1", "2")]
+    [InlineData("`2` is not a command, option or argument it knows.", "compare", "1", "2")]
     [InlineData("Chapter 4 (Committing entries) is not written yet", "hint", "4")]
+    [InlineData("Chapter 1 has no TODO called `Bogus`; its TODOs are", "hint", "1", "Bogus")]
+    [InlineData("`watch --chapter 7`: the chapter is a number from 1 to 5.", "watch", "--chapter", "7")]
     [InlineData("--against takes `chapters` (your code) or `solutions` (the reference).", "status", "--against", "mine")]
     public void Wrong_arguments_get_a_sentence_the_usage_and_exit_code_2(string sentence, params string[] args)
     {
@@ -33,15 +35,81 @@ public sealed class ProgressToolTests
     }
 
     [Fact]
-    public void Hint_lists_every_todo_of_the_chapter_with_its_hint()
+    public void Help_lists_every_command()
     {
-        var (exit, output, _) = Run(Repo.Root, "hint", "1");
+        var (exit, output, _) = Run(Repo.Root, "--help");
 
-        exit.ShouldBe(0);
-        foreach (var todo in new ChapterGenerator(Repo.Course).Todos(1))
+        exit.ShouldBe(0, "--help is not an error");
+        foreach (var command in new[] { "status", "watch", "check", "hint", "compare", "reset" })
         {
-            output.ShouldContain($"{todo.Id}: ");
-            output.ShouldContain(Repo.Course[1].Hints[todo.Id]);
+            output.ShouldContain(command, Case.Sensitive, $"--help should list the {command} command");
+        }
+    }
+
+    [Fact]
+    public void Hints_go_one_level_deeper_each_time_from_a_nudge_to_the_rule_to_the_code_and_are_remembered()
+    {
+        WithCourseCopy(root =>
+        {
+            var ch = Repo.Course[3];
+            var todo = new ChapterGenerator(Repo.Course).Todos(3)[0];
+            string[] levels = [.. ch.Hints[todo.Id], todo.Code];
+
+            for (var level = 1; level <= 3; level++)
+            {
+                var (exit, output, _) = Run(root, "hint", "3");
+                exit.ShouldBe(0, output);
+                output.ShouldContain($"TODO {todo.Id}, chapter 3", Case.Sensitive, "the first open TODO is the one hinted at");
+                output.ShouldContain($"hint {level} of 3", Case.Sensitive, "each call goes one level deeper");
+                Flat(output).ShouldContain(Flat(levels[level - 1]), Case.Sensitive, $"level {level} shows its text");
+                for (var other = level + 1; other <= 3; other++)
+                {
+                    Flat(output).ShouldNotContain(Flat(levels[other - 1]), Case.Sensitive, $"level {level} must not give away level {other}");
+                }
+            }
+            Run(root, "hint", "3").Out.ShouldContain("hint 3 of 3", Case.Sensitive, "the last level stays the last");
+            var second = new ChapterGenerator(Repo.Course).Todos(3)[1];
+            Run(root, "hint", "3", second.Id).Out.ShouldContain($"TODO {second.Id}, chapter 3 ({ch.StarterDir}/{second.File}:{second.Line}): hint 1 of 3",
+                Case.Sensitive, "naming a TODO starts its own count, and says where its stub is");
+        });
+    }
+
+    [Fact]
+    public void Without_the_reference_compare_and_reset_say_so_in_a_sentence()
+    {
+        WithCourseCopy(root =>
+        {
+            Directory.Delete(Path.Combine(root, "course", "source"), recursive: true);
+
+            var compare = Run(root, "compare", "1");
+            compare.Exit.ShouldBe(1);
+            compare.Out.ShouldContain("The reference solution is not in this copy of the course", Case.Sensitive, "compare explains why it cannot compare");
+
+            var reset = Run(root, "reset", "1");
+            reset.Exit.ShouldBe(1);
+            reset.Out.ShouldContain("git checkout -- chapters/01-node-setup", Case.Sensitive, "reset says how to get the starter back without the source");
+        });
+    }
+
+    // The text with its indentation and line breaks folded, as hint prints it indented.
+    private static string Flat(string text) => string.Join(' ', text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
+
+    /// <summary>A throwaway copy of the course manifest and the chapter starters, so hint state and resets never touch the repository.</summary>
+    private static void WithCourseCopy(Action<string> body)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"progress-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            CopyDir(Path.Combine(Repo.Root, "course"), Path.Combine(root, "course"));
+            foreach (var ch in Repo.Course.Available)
+            {
+                new ChapterGenerator(Repo.Course).Write(ch.Number, Variant.Starter, Path.Combine(root, ch.StarterDir));
+            }
+            body(root);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
         }
     }
 
@@ -96,11 +164,11 @@ public sealed class ProgressToolGateTests
         var app = new ProgressApp(Repo.Root, output, error);
 
         app.Run(["check", "1", "--against", "solutions"]).ShouldBe(0, output.ToString());
-        output.ToString().ShouldContain("Chapter 1 is done.");
-        output.ToString().ShouldMatch(@"(\d+) of \1 tests pass\.");
+        output.ToString().ShouldContain("Chapter 1 is green.", Case.Sensitive, "a green gate says so");
+        output.ToString().ShouldMatch(@"(\d+) of \1 tests pass\.", "the verdict counts the tests");
 
         output.GetStringBuilder().Clear();
-        app.Run(["status", "--against", "solutions"]).ShouldBe(0);
-        output.ToString().ShouldMatch(@"✓ 1 +Node setup .* done: (\d+)/\1 tests pass");
+        app.Run(["status", "--against", "solutions"]).ShouldBe(0, output.ToString());
+        output.ToString().ShouldMatch(@"✓ 1 +Node setup .* done: (\d+)/\1 tests pass", "status marks a green chapter done");
     }
 }

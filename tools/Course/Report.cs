@@ -115,14 +115,20 @@ public static partial class Report
         if (real.Count > 0)
         {
             sb.Append(CultureInfo.InvariantCulture, $"\n{(open.Count > 0 ? "Tests that fail for another reason" : "Failures")} ({real.Count}):\n");
-            foreach (var r in real.Take(maxFailures))
+            // Tests that fail the same way are one paragraph: the explanation once, under every test it explains.
+            var groups = real.GroupBy(r => Explain(r, codeDir, root, open)).ToList();
+            foreach (var group in groups.Take(maxFailures))
             {
-                sb.Append(CultureInfo.InvariantCulture, $"\n✗ {r.Sentence}{(r.Chapter is { } c && c < ch.Number ? $" (a chapter {c} test)" : "")}\n");
-                sb.Append(Indent(Explain(r, codeDir, root, open))).Append('\n');
+                sb.Append('\n');
+                foreach (var r in group)
+                {
+                    sb.Append(CultureInfo.InvariantCulture, $"✗ {r.Sentence}{(r.Chapter is { } c && c < ch.Number ? $" (a chapter {c} test)" : "")}\n");
+                }
+                sb.Append(Indent(group.Key)).Append('\n');
             }
-            if (real.Count > maxFailures)
+            if (groups.Count > maxFailures)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"\n…and {real.Count - maxFailures} more: `dotnet run --project tools/progress -- check {ch.Number}` lists them all.\n");
+                sb.Append(CultureInfo.InvariantCulture, $"\n…and {groups.Skip(maxFailures).Sum(g => g.Count())} more: `dotnet run --project tools/progress -- check {ch.Number}` lists them all.\n");
             }
         }
 

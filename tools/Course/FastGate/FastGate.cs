@@ -37,8 +37,13 @@ public sealed class FastGate(CourseManifest course)
 
     public CourseManifest Course => course;
 
-    /// <summary>The folder of the code that <paramref name="against"/> names: chapters (the learner's) or solutions.</summary>
-    public string CodeDir(Chapter ch, string against) => Path.Combine(course.Root, against == "solutions" ? ch.SolutionDir : ch.StarterDir);
+    /// <summary>The folder of the code that <paramref name="against"/> names: chapters (the learner's), solutions, or pristine (the gate proof's).</summary>
+    public string CodeDir(Chapter ch, string against) => Path.Combine(course.Root, against switch
+    {
+        "solutions" => ch.SolutionDir,
+        "pristine" => $"artifacts/pristine/{ch.Slug}",
+        _ => ch.StarterDir,
+    });
 
     /// <summary>The gate's test assembly, as `dotnet build tests/NN-slug -p:Against=...` writes it.</summary>
     public string TestDll(Chapter ch, string against) =>

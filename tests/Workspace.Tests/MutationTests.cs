@@ -1,0 +1,32 @@
+using Course;
+using Course.FastGate;
+
+namespace Workspace.Tests;
+
+// The gates are proven, not assumed: every mistake in each chapter's catalog (course/mutants/NN-slug.json) is planted
+// into the reference in turn, and the chapter's gate must fail on it. A survivor names a test the gate lacks.
+[Collection("builds")]
+public sealed class MutationTests
+{
+    public static TheoryData<int> ReadyChapters() => [.. Repo.Course.Available.Select(c => c.Number)];
+
+    [Theory]
+    [MemberData(nameof(ReadyChapters))]
+    public void The_gate_kills_every_catalogued_mistake(int number)
+    {
+        var ch = Repo.Course[number];
+        var mutants = MutationSuite.Load(Repo.Root, ch);
+        mutants.Count.ShouldBeGreaterThanOrEqualTo(15, $"{MutationSuite.CatalogFile(ch)} should catalog at least 15 mistakes");
+        var uncovered = new ChapterGenerator(Repo.Course).Todos(number).Select(t => t.Id).Except(mutants.Select(m => m.Todo)).ToList();
+        uncovered.ShouldBeEmpty($"every TODO of chapter {number} should have at least one mutant in {MutationSuite.CatalogFile(ch)}");
+
+        var gate = new FastGate(Repo.Course);
+        var outcomes = mutants.Select(m => MutationSuite.Run(gate, ch, m)).ToList();
+
+        outcomes.Where(o => o.Problem is not null).Select(o => $"{o.Mutant.Id}: {o.Problem}")
+            .ShouldBeEmpty("These mutants could not be planted; fix them in the catalog");
+        outcomes.Where(o => !o.Killed).Select(o => $"{o.Mutant.Id}: {o.Mutant.Mistake} ({o.Mutant.Rule})")
+            .ShouldBeEmpty($"These mistakes survive chapter {number}'s gate: add the test that catches each " +
+                           $"(replay one: dotnet run --project tools/chaptergen -- mutants {number} --id ID)");
+    }
+}
