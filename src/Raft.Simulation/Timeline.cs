@@ -16,6 +16,7 @@ public sealed class Timeline
     private const int Top = 64;
     private const int LaneHeight = 64;
     private const int Band = 16;
+    private const int MaxTraceLines = 2000;
     private readonly Trace _trace;
     private readonly TimeSpan _from;
     private readonly TimeSpan _to;
@@ -41,6 +42,13 @@ public sealed class Timeline
     private static string F(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
 
     private static string E(string s) => WebUtility.HtmlEncode(s);
+
+    /// <summary>
+    /// A timeline of the last <paramref name="span"/> before <paramref name="end"/> (the failure, say): a failure's picture
+    /// shows what led to it and stays a few MB however long the run was.
+    /// </summary>
+    public static Timeline Around(Trace trace, TimeSpan end, TimeSpan span) =>
+        new(trace, end > span ? end - span : TimeSpan.Zero, end + TimeSpan.FromMilliseconds(20));
 
     /// <summary>The timeline as a standalone SVG element.</summary>
     public string Svg()
@@ -80,8 +88,20 @@ public sealed class Timeline
             sb.Append("<p style=\"color:#c62828\"><b>").Append(E(failure.Rule)).Append(" (").Append(E(failure.Section)).Append(")</b>: ")
               .Append(E(failure.Sentence)).Append("</p>");
         }
-        sb.Append("<details><summary>Trace (").Append(_trace.Events.Count).Append(" events)</summary><pre style=\"font-size:11px\">")
-          .Append(E(_trace.Text())).Append("</pre></details></body></html>");
+        // The trace of the window only, and at most MaxTraceLines of it: a long run's whole trace made pages of tens of MB.
+        var shown = _trace.Events.Where(e => e.At >= _from && e.At <= _to).ToList();
+        var before = _trace.Events.Count(e => e.At < _from);
+        sb.Append("<details><summary>Trace of this window (").Append(shown.Count).Append(" events")
+          .Append(before > 0 ? $"; {before} earlier events not shown" : "").Append(")</summary><pre style=\"font-size:11px\">");
+        foreach (var e in shown.Take(MaxTraceLines))
+        {
+            sb.Append(E(e.Line)).Append('\n');
+        }
+        if (shown.Count > MaxTraceLines)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"… and {shown.Count - MaxTraceLines} more events up to {TraceEvent.Milliseconds(_to)} ms\n");
+        }
+        sb.Append("</pre></details></body></html>");
         return sb.ToString();
     }
 
@@ -220,7 +240,7 @@ public sealed class Timeline
         var drawn = 0;
         foreach (var e in _trace.Events)
         {
-            if (drawn > 6000)
+            if (drawn > 3000)
             {
                 break; // keep the picture readable and small; narrow the window to see more
             }

@@ -25,9 +25,9 @@ public sealed class DispatchTests
         node.Dispatch(new Envelope(1, 2, new AppendEntries(1, 1, 0, 0, [], 0)));
 
         var reply = sent.SentOf<AppendEntriesReply>().ShouldHaveSingleItem("Figure 2: every AppendEntries gets one reply.");
-        reply.To.ShouldBe(1);
+        reply.To.ShouldBe(1, "Figure 2: the reply goes back to the node that sent the AppendEntries.");
         reply.Message.Success.ShouldBeTrue("An empty log matches prevLogIndex 0, so a heartbeat from a current leader succeeds.");
-        reply.Message.Term.ShouldBe(1);
+        reply.Message.Term.ShouldBe(1, "Figure 2: the reply carries the follower's current term (1).");
         node.LeaderId.ShouldBe(1, "A follower remembers who leads its term, to redirect clients (Figure 2: leaderId).");
         node.CurrentTerm.ShouldBe(1, "The heartbeat's newer term was adopted first (§5.1).");
     }
@@ -40,11 +40,11 @@ public sealed class DispatchTests
 
         node.Dispatch(new Envelope(1, 2, new AppendEntries(3, 1, 0, 0, [], 0)));
 
-        var reply = sent.SentOf<AppendEntriesReply>().ShouldHaveSingleItem();
+        var reply = sent.SentOf<AppendEntriesReply>().ShouldHaveSingleItem("Figure 2: every AppendEntries gets one reply, a stale one too.");
         reply.Message.Success.ShouldBeFalse("Figure 2, AppendEntries receiver rule 1: reply false if term < currentTerm.");
         reply.Message.Term.ShouldBe(5, "The stale leader learns the newer term from the reply and steps down.");
         node.LeaderId.ShouldBeNull("A stale leader is not this term's leader.");
-        node.CurrentTerm.ShouldBe(5);
+        node.CurrentTerm.ShouldBe(5, "§5.1: a stale request never lowers this node's term.");
     }
 
     [Fact]
@@ -72,10 +72,10 @@ public sealed class DispatchTests
         foreach (var (_, h) in heartbeats)
         {
             h.Entries.ShouldBeEmpty("§5.2: heartbeats are AppendEntries RPCs that carry no log entries.");
-            h.Term.ShouldBe(2);
-            h.LeaderId.ShouldBe(2);
+            h.Term.ShouldBe(2, "Figure 2: a heartbeat carries the leader's current term.");
+            h.LeaderId.ShouldBe(2, "Figure 2: a heartbeat carries the leader's id.");
             h.PrevLogIndex.ShouldBe(2, "A heartbeat points at the leader's last entry, which followers check (§5.3).");
-            h.PrevLogTerm.ShouldBe(2);
+            h.PrevLogTerm.ShouldBe(2, "§5.3: a heartbeat's prevLogTerm is the term of the leader's last entry.");
             h.LeaderCommit.ShouldBe(1, "Heartbeats tell followers how far the leader has committed (Figure 2: leaderCommit).");
         }
     }

@@ -49,7 +49,7 @@ public sealed class HeartbeatClusterTests
             {
                 var node = cluster.Node(id);
                 node.CurrentTerm.ShouldBe(1, $"Node {id} heard heartbeats of term 1.");
-                node.Role.ShouldBe(Role.Follower);
+                node.Role.ShouldBe(Role.Follower, $"§5.2: node {id} hears the leader's heartbeats, so it stays a follower.");
                 node.LeaderId.ShouldBe(1, $"Node {id} should know that node 1 leads term 1.");
             }
             cluster.Node(1).Role.ShouldBe(Role.Leader, "Nothing in this run should depose the leader.");
@@ -74,11 +74,11 @@ public sealed class HeartbeatClusterTests
                 var sent = cluster.AppendEntriesSent(1, id);
                 sent.ShouldNotBeEmpty($"Node 1 sent node {id} nothing.");
                 var first = sent[0];
-                first.PrevLogIndex.ShouldBe(2);
-                first.PrevLogTerm.ShouldBe(1);
-                first.LeaderCommit.ShouldBe(1);
-                first.LeaderId.ShouldBe(1);
-                first.Term.ShouldBe(1);
+                first.PrevLogIndex.ShouldBe(2, "§5.2: a heartbeat's prevLogIndex names the leader's last entry (index 2).");
+                first.PrevLogTerm.ShouldBe(1, "§5.2: a heartbeat's prevLogTerm is the term of the leader's last entry (term 1).");
+                first.LeaderCommit.ShouldBe(1, "Figure 2: a heartbeat carries the leader's commitIndex as leaderCommit.");
+                first.LeaderId.ShouldBe(1, "Figure 2: a heartbeat carries the leader's id, so followers can redirect clients.");
+                first.Term.ShouldBe(1, "Figure 2: a heartbeat carries the leader's current term.");
             }
         });
     }
@@ -94,8 +94,8 @@ public sealed class HeartbeatClusterTests
             var stepped = cluster.RunUntil(() => cluster.Node(1).Role != Role.Leader, Second);
 
             stepped.ShouldBeTrue("Node 2 answers node 1's heartbeats with term 5, so node 1 must stop leading.");
-            cluster.Node(1).CurrentTerm.ShouldBe(5);
-            cluster.Node(1).Role.ShouldBe(Role.Follower);
+            cluster.Node(1).CurrentTerm.ShouldBe(5, "§5.1: the leader adopts the newer term the reply carries.");
+            cluster.Node(1).Role.ShouldBe(Role.Follower, "§5.1: a leader that learns of a newer term becomes a follower.");
         });
     }
 
@@ -111,12 +111,12 @@ public sealed class HeartbeatClusterTests
             var sentBefore = cluster.AppendEntriesSent(1, 2).Count;
             cluster.RunFor(Second / 2);
             cluster.AppendEntriesSent(1, 2).Count.ShouldBeGreaterThan(sentBefore, "The leader keeps sending to a crashed follower; those messages are simply lost.");
-            cluster.Node(1).Role.ShouldBe(Role.Leader);
+            cluster.Node(1).Role.ShouldBe(Role.Leader, "A follower's crash changes nothing for the leader: it goes on leading.");
 
             cluster.Restart(2);
             cluster.RunFor(Second / 2);
             cluster.Node(2).LeaderId.ShouldBe(1, "After a restart, node 2 follows the leader whose heartbeats it hears.");
-            cluster.Node(2).CurrentTerm.ShouldBe(1);
+            cluster.Node(2).CurrentTerm.ShouldBe(1, "§5.1: the restarted node adopts the term of the heartbeats it hears.");
         });
     }
 

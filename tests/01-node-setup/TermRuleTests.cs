@@ -15,7 +15,7 @@ public sealed class TermRuleTests
 
         node.CurrentTerm.ShouldBe(5, "§5.1: a node adopts any higher term it sees.");
         node.VotedFor.ShouldBeNull("Figure 2: votedFor belongs to a term; in a new term no vote is cast yet.");
-        node.Role.ShouldBe(Role.Follower);
+        node.Role.ShouldBe(Role.Follower, "§5.1: a node that sees a newer term becomes a follower.");
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class TermRuleTests
 
         node.ObserveTerm(2).ShouldBeFalse("Only a term greater than currentTerm is news (§5.1).");
 
-        node.CurrentTerm.ShouldBe(2);
+        node.CurrentTerm.ShouldBe(2, "§5.1: an equal term leaves currentTerm as it is.");
         node.VotedFor.ShouldBe(3, "Clearing votedFor on an equal term would let the node vote twice in one term (§5.2).");
     }
 
@@ -37,7 +37,7 @@ public sealed class TermRuleTests
         var (node, _) = Standalone.Node();
         node.ForceLeader(4);
 
-        node.ObserveTerm(3).ShouldBeFalse();
+        node.ObserveTerm(3).ShouldBeFalse("§5.1: an older term is not news; a leader ignores it in ObserveTerm.");
 
         node.CurrentTerm.ShouldBe(4, "A term never goes back (Figure 2: currentTerm increases monotonically).");
         node.Role.ShouldBe(Role.Leader, "A message from an older term does not depose a leader (§5.1).");
@@ -52,7 +52,7 @@ public sealed class TermRuleTests
         node.Dispatch(new Envelope(2, 1, new AppendEntries(5, 2, 0, 0, [], 0)));
 
         node.Role.ShouldBe(Role.Follower, "§5.1: a leader that sees a higher term in a request becomes a follower.");
-        node.CurrentTerm.ShouldBe(5);
+        node.CurrentTerm.ShouldBe(5, "§5.1: the leader adopts the higher term of the request.");
     }
 
     [Fact]
@@ -64,8 +64,8 @@ public sealed class TermRuleTests
         node.Dispatch(new Envelope(2, 1, new AppendEntriesReply(7, false)));
 
         node.Role.ShouldBe(Role.Follower, "§5.1: the term rule holds for responses too, not only for requests.");
-        node.CurrentTerm.ShouldBe(7);
-        node.VotedFor.ShouldBeNull();
+        node.CurrentTerm.ShouldBe(7, "§5.1: the leader adopts the higher term of the reply.");
+        node.VotedFor.ShouldBeNull("Figure 2: in the new term this node has not voted yet.");
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public sealed class TermRuleTests
         node.Dispatch(new Envelope(3, 1, new RequestVote(4, 3, 0, 0)));
 
         node.Role.ShouldBe(Role.Follower, "§5.1: any message with a higher term, a vote request included, demotes a leader.");
-        node.CurrentTerm.ShouldBe(4);
+        node.CurrentTerm.ShouldBe(4, "§5.1: the leader adopts the higher term of the vote request.");
         sent.SentOf<RequestVoteReply>().ShouldHaveSingleItem().Message.Term.ShouldBe(4,
             "The reply carries the term the node adopted before answering.");
     }

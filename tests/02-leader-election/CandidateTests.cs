@@ -16,14 +16,14 @@ public sealed class CandidateTests
         node.StartElection();
 
         node.CurrentTerm.ShouldBe(4, "§5.2: a candidate increments its current term.");
-        node.Role.ShouldBe(Role.Candidate);
+        node.Role.ShouldBe(Role.Candidate, "Figure 2, Candidates: a node that starts an election becomes a candidate.");
         node.VotedFor.ShouldBe(2, "§5.2: a candidate votes for itself.");
         var requests = sent.SentOf<RequestVote>();
         requests.Select(r => r.To).Order().ToArray().ShouldBe(new[] { 1, 3, 4, 5 }, "§5.2: RequestVote goes to every other server.");
         foreach (var (_, r) in requests)
         {
-            r.Term.ShouldBe(4);
-            r.CandidateId.ShouldBe(2);
+            r.Term.ShouldBe(4, "§5.2: RequestVote carries the candidate's new term.");
+            r.CandidateId.ShouldBe(2, "Figure 2: RequestVote names the candidate.");
             r.LastLogIndex.ShouldBe(2, "§5.4.1: the request carries the candidate's last log index...");
             r.LastLogTerm.ShouldBe(3, "...and the term of its last entry, not its current term.");
         }
@@ -42,7 +42,7 @@ public sealed class CandidateTests
         node.Dispatch(new Envelope(4, 1, new RequestVoteReply(1, VoteGranted: true)));
 
         node.Role.ShouldBe(Role.Leader, "§5.2: three votes of five are a majority.");
-        node.LeaderId.ShouldBe(1);
+        node.LeaderId.ShouldBe(1, "A leader knows the leader of its term: itself.");
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class CandidateTests
 
         node.Dispatch(new Envelope(2, 1, new RequestVoteReply(1, VoteGranted: true)));
 
-        node.Role.ShouldBe(Role.Leader);
+        node.Role.ShouldBe(Role.Leader, "§5.2: in a cluster of three, its own vote and one more are a majority.");
         sent.SentOf<AppendEntries>().Select(a => a.To).Order().ToArray().ShouldBe(new[] { 2, 3 },
             "§5.2: a new leader sends heartbeats to all other servers at once, to establish its authority and stop new elections.");
     }
@@ -81,7 +81,7 @@ public sealed class CandidateTests
         node.Dispatch(new Envelope(2, 1, new RequestVoteReply(1, VoteGranted: true)));
 
         node.Role.ShouldBe(Role.Candidate, "A vote granted in term 1 says nothing about term 2; counting it could make two leaders.");
-        node.CurrentTerm.ShouldBe(2);
+        node.CurrentTerm.ShouldBe(2, "A stale vote changes nothing, the term included.");
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class CandidateTests
         node.Dispatch(new Envelope(3, 1, new RequestVoteReply(7, VoteGranted: false)));
 
         node.Role.ShouldBe(Role.Follower, "§5.1: a reply with a higher term makes a candidate a follower.");
-        node.CurrentTerm.ShouldBe(7);
+        node.CurrentTerm.ShouldBe(7, "§5.1: the candidate adopts the higher term of the reply.");
     }
 
     [Fact]
@@ -106,8 +106,8 @@ public sealed class CandidateTests
         node.Dispatch(new Envelope(2, 1, new AppendEntries(1, 2, 0, 0, [], 0)));
 
         node.Role.ShouldBe(Role.Follower, "§5.2: a candidate that receives AppendEntries from a leader of its own term recognises it.");
-        node.LeaderId.ShouldBe(2);
-        node.CurrentTerm.ShouldBe(1);
+        node.LeaderId.ShouldBe(2, "Figure 2: the candidate that steps down remembers who leads, to redirect clients.");
+        node.CurrentTerm.ShouldBe(1, "Hearing from the leader of its own term does not change the candidate's term.");
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public sealed class CandidateTests
         var timeouts = Enumerable.Range(1, 50).Select(id => Standalone.Node(id: id, clusterSize: 50).Node.NextElectionTimeout()).ToList();
         var options = new RaftOptions();
 
-        timeouts.ShouldAllBe(t => t >= options.ElectionTimeoutMin && t <= options.ElectionTimeoutMax);
+        timeouts.ShouldAllBe(t => t >= options.ElectionTimeoutMin && t <= options.ElectionTimeoutMax, "§5.2: every election timeout lies between ElectionTimeoutMin and ElectionTimeoutMax.");
         timeouts.Distinct().Count().ShouldBeGreaterThan(40, "§5.2: randomized timeouts spread the nodes out, so one usually times out first and wins.");
         (timeouts.Max() - timeouts.Min()).ShouldBeGreaterThan(TimeSpan.FromMilliseconds(150), "The timeouts should use the whole range.");
     }

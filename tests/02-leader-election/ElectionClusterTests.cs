@@ -14,7 +14,7 @@ public sealed class ElectionClusterTests
         Scenario.ForSeeds(30, "§5.2: nodes that hear no leader elect one; every node then agrees on its term.", cluster =>
         {
             var leader = cluster.AwaitLeader(2 * Second);
-            leader.CurrentTerm.ShouldBeGreaterThanOrEqualTo(1);
+            leader.CurrentTerm.ShouldBeGreaterThanOrEqualTo(1, "§5.2: a leader is elected in a term after the first (terms start at 0, elections start at 1).");
         });
     }
 
@@ -30,8 +30,8 @@ public sealed class ElectionClusterTests
             cluster.RunFor(10 * Second);
 
             cluster.Trace.SentOf<RequestVote>().Count().ShouldBe(votesBefore, "Nobody should ask for votes while the leader's heartbeats arrive.");
-            leader.Role.ShouldBe(Role.Leader);
-            leader.CurrentTerm.ShouldBe(term);
+            leader.Role.ShouldBe(Role.Leader, "§5.2: a leader whose heartbeats arrive stays leader.");
+            leader.CurrentTerm.ShouldBe(term, "§5.2: with a live leader no election starts, so the term does not move.");
         });
     }
 
@@ -45,7 +45,7 @@ public sealed class ElectionClusterTests
 
             var rest = cluster.NodeIds.Where(id => id != old.Id).ToList();
             var successor = cluster.AwaitLeader(3 * Second, rest);
-            successor.CurrentTerm.ShouldBeGreaterThan(old.CurrentTerm);
+            successor.CurrentTerm.ShouldBeGreaterThan(old.CurrentTerm, "§5.2: the new leader was elected in a newer term than the cut-off one.");
 
             cluster.Network.Reconnect(old.Id);
             var leader = cluster.AwaitLeader(3 * Second);
@@ -123,8 +123,8 @@ public sealed class ElectionClusterTests
 
             var successor = cluster.AwaitLeader(2 * Second, cluster.NodeIds.Where(id => id != old.Id).ToList());
 
-            (cluster.Now - crashedAt).ShouldBeLessThan(2 * Second);
-            successor.CurrentTerm.ShouldBeGreaterThan(old.CurrentTerm);
+            (cluster.Now - crashedAt).ShouldBeLessThan(2 * Second, "§5.2, §9.3: with 300-600 ms timeouts a new leader should be elected well within 2 s of a crash.");
+            successor.CurrentTerm.ShouldBeGreaterThan(old.CurrentTerm, "§5.2: the new leader was elected in a newer term than the crashed one.");
         }, nodes: 5);
     }
 

@@ -11,7 +11,7 @@ public sealed class VoteRequestTests
         sent.Clear();
         node.Dispatch(new Envelope(candidate, node.Id, new RequestVote(term, candidate, lastLogIndex, lastLogTerm)));
         var reply = sent.SentOf<RequestVoteReply>().ShouldHaveSingleItem("Every RequestVote gets exactly one reply.");
-        reply.To.ShouldBe(candidate);
+        reply.To.ShouldBe(candidate, "Figure 2: the reply goes back to the candidate that asked.");
         return reply.Message;
     }
 
@@ -31,7 +31,7 @@ public sealed class VoteRequestTests
         var reply = Ask(node, sent, candidate: 3, term: 3);
 
         reply.VoteGranted.ShouldBeTrue("§5.2: a node that has not voted in this term votes for an up-to-date candidate.");
-        reply.Term.ShouldBe(3);
+        reply.Term.ShouldBe(3, "Figure 2: the reply carries the voter's current term.");
         node.VotedFor.ShouldBe(3, "Figure 2: votedFor remembers the vote.");
     }
 
@@ -44,7 +44,7 @@ public sealed class VoteRequestTests
         var second = Ask(node, sent, candidate: 4, term: 3);
 
         second.VoteGranted.ShouldBeFalse("§5.2: each server votes for at most one candidate in a given term; two votes could elect two leaders.");
-        node.VotedFor.ShouldBe(3);
+        node.VotedFor.ShouldBe(3, "Figure 2: votedFor still names the first candidate of the term.");
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class VoteRequestTests
 
         Ask(node, sent, candidate: 4, term: 3).VoteGranted.ShouldBeTrue(
             "A vote belongs to its term: in term 3 the node has not voted yet (§5.1 clears votedFor with the new term).");
-        node.VotedFor.ShouldBe(4);
+        node.VotedFor.ShouldBe(4, "Figure 2: votedFor names the candidate voted for in term 3.");
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class AppendEntriesHandlerTests
         sent.Clear();
         node.Dispatch(new Envelope(1, node.Id, new AppendEntries(term, 1, prevIndex, prevTerm, entries, 0)));
         var reply = sent.SentOf<AppendEntriesReply>().ShouldHaveSingleItem("Every AppendEntries gets exactly one reply.");
-        reply.To.ShouldBe(1);
+        reply.To.ShouldBe(1, "Figure 2: the reply goes back to the leader that sent the AppendEntries.");
         return reply.Message;
     }
 
@@ -38,7 +38,7 @@ public sealed class AppendEntriesHandlerTests
 
         reply.Success.ShouldBeFalse("Figure 2, rule 2 (§5.3): the follower has no entry at index 5.");
         reply.ConflictIndex.ShouldBe(3, "Fast backup (§5.3): the leader should continue right after the follower's last entry.");
-        reply.ConflictTerm.ShouldBe(0);
+        reply.ConflictTerm.ShouldBe(0, "Fast backup (§5.3): with no entry at prevLogIndex there is no conflicting term to name.");
         node.Log.Count.ShouldBe(2, "A rejected request changes nothing.");
     }
 
@@ -86,7 +86,7 @@ public sealed class AppendEntriesHandlerTests
 
         var reply = Append(node, sent, 3, prevIndex: 2, prevTerm: 1, new LogEntry(1, "old3"), new LogEntry(3, "new4"));
 
-        reply.Success.ShouldBeTrue();
+        reply.Success.ShouldBeTrue("§5.3: entries 1-2 match, so the request succeeds.");
         Terms(node).ShouldBe([1, 1, 1, 3], "Figure 2, rule 3 (§5.3): index 3 agrees, so it stays; index 4 conflicts, so it and everything after it go; then the new entry is appended.");
         node.Log[3].ShouldBe(new LogEntry(3, "new4"));
     }
@@ -110,9 +110,9 @@ public sealed class AppendEntriesHandlerTests
 
         var reply = Append(node, sent, 4, prevIndex: 1, prevTerm: 1);
 
-        reply.Success.ShouldBeTrue();
+        reply.Success.ShouldBeTrue("§5.3: the entry at prevLogIndex 1 has term 1, so the heartbeat succeeds.");
         reply.MatchIndex.ShouldBe(1, "§5.3: a heartbeat at prevLogIndex 1 proves agreement up to index 1 only; the follower's entries 2-4 may yet conflict with the leader's.");
-        node.Log.Count.ShouldBe(4);
+        node.Log.Count.ShouldBe(4, "Figure 2, rule 3: a heartbeat deletes nothing; only a conflicting entry is removed.");
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class AppendEntriesHandlerTests
         var reply = Append(node, sent, 2, prevIndex: -3, prevTerm: 0, new LogEntry(2, "x"));
 
         reply.Success.ShouldBeFalse("Log indexes start at 1 (Figure 2, §5.3): a request before index 0 is malformed and must not change the log.");
-        Terms(node).ShouldBe([1, 1]);
+        Terms(node).ShouldBe([1, 1], "A malformed request must not change the log.");
     }
 
     [Fact]
@@ -135,6 +135,6 @@ public sealed class AppendEntriesHandlerTests
 
         reply.Success.ShouldBeTrue("§5.3: prevLogIndex 0 always matches: there is nothing before the first entry.");
         node.Log.ShouldBe([new LogEntry(1, "first")], "Figure 2, rule 4 (§5.3): the entry is appended.");
-        reply.MatchIndex.ShouldBe(1);
+        reply.MatchIndex.ShouldBe(1, "§5.3: the reply covers what the request carried: index 1.");
     }
 }

@@ -63,11 +63,11 @@ public sealed class LeaderReplicationTests
 
         leader.SendAppendEntries(2);
 
-        var request = sent.SentOf<AppendEntries>().ShouldHaveSingleItem().Message;
+        var request = sent.SentOf<AppendEntries>().ShouldHaveSingleItem("One call of SendAppendEntries sends one AppendEntries.").Message;
         request.PrevLogIndex.ShouldBe(1, "§5.3: prevLogIndex is the index just before the first entry sent.");
         request.PrevLogTerm.ShouldBe(1, "§5.3: prevLogTerm is that entry's term.");
         request.Entries.Select(e => e.Command).ToArray().ShouldBe(new[] { "c2", "c3", "c4" }, "Figure 2: send log entries starting at nextIndex.");
-        request.Term.ShouldBe(3);
+        request.Term.ShouldBe(3, "Figure 2: AppendEntries carries the leader's current term.");
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class LeaderReplicationTests
         Reply(leader, 2, new AppendEntriesReply(2, Success: true, MatchIndex: 1));
 
         leader.MatchIndex.GetValueOrDefault(2).ShouldBe(3, "Figure 2 (§5.3): matchIndex increases monotonically; a reply that arrives late or twice must not lower it.");
-        leader.NextIndex.GetValueOrDefault(2).ShouldBe(4);
+        leader.NextIndex.GetValueOrDefault(2).ShouldBe(4, "§5.3: nextIndex follows matchIndex: the entry after the last one matched.");
     }
 
     [Fact]

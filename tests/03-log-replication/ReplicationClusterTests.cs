@@ -144,11 +144,11 @@ public sealed class ReplicationClusterTests
             {
                 for (var i = 1; i <= 20; i++)
                 {
-                    leader.Submit($"c{i}").Accepted.ShouldBeTrue();
+                    leader.Submit($"c{i}").Accepted.ShouldBeTrue($"§5.3: the leader accepts command c{i}.");
                 }
             });
             AwaitSameLogs(cluster, leader, Second);
-            leader.Log.Count.ShouldBe(20);
+            leader.Log.Count.ShouldBe(20, "§5.3: the leader's log holds the 20 commands it accepted, once each.");
         }, nodes: 5);
     }
 

@@ -36,22 +36,45 @@ public static class Scenario
             }
             catch (Exception e)
             {
-                throw Failure(e, cluster.Trace, seed, rule, Path.GetFileNameWithoutExtension(file), test);
+                throw Failure(e, cluster.Trace, seed, rule, Path.GetFileNameWithoutExtension(file), test, Logs(cluster));
             }
         }
     }
 
+    /// <summary>The last entries of every live node's log, with its role, term and commitIndex: what the picture's lanes cannot show.</summary>
+    public static string Logs(SimCluster<RaftNode> cluster)
+    {
+        const int shown = 12;
+        return string.Join('\n', cluster.NodeIds.Select(id =>
+        {
+            if (!cluster.IsUp(id))
+            {
+                return $"node {id}: crashed";
+            }
+            var n = cluster.Node(id);
+            var from = Math.Max(0, n.Log.Count - shown);
+            var entries = string.Join(" ", n.Log.Skip(from).Select((e, i) => $"[{from + i + 1}] {e.Term}:{e.Command}"));
+            return $"node {id}: {n.Role}, term {n.CurrentTerm}, commitIndex {n.CommitIndex}, {n.Log.Count} entries" +
+                   (n.Log.Count == 0 ? "" : $": {(from > 0 ? "… " : "")}{entries}");
+        }));
+    }
+
+    /// <summary>How much of a run before its failure the picture shows.</summary>
+    public static readonly TimeSpan PictureSpan = TimeSpan.FromSeconds(3);
+
     /// <summary>Turns an exception inside a scenario into the message a learner reads.</summary>
-    public static GateFailedException Failure(Exception e, Trace trace, long seed, string rule, string testClass, string test)
+    public static GateFailedException Failure(Exception e, Trace trace, long seed, string rule, string testClass, string test, string? logs = null)
     {
         var what = e is SimulationFailedException s
             ? $"{s.Rule} ({s.Section}) at {TraceEvent.Milliseconds(s.At)} ms: {s.Sentence}"
-            : e.Message.Trim();
+            : AssertionText.SentenceFirst(e.Message).Trim().Replace("\n", " ", StringComparison.Ordinal);
         var picture = Path.Combine(GateInfo.RepoRoot, "artifacts", "failures", GateInfo.ChapterSlug, $"{testClass}.{test}.seed{seed}.html");
+        var end = e is SimulationFailedException f ? f.At : trace.Events.Count > 0 ? trace.Events[^1].At : TimeSpan.Zero;
         string drawn;
         try
         {
-            drawn = new Timeline(trace).WriteHtml(picture, $"{Humanize(test)} (seed {seed})", $"Rule: {rule}\nWhat happened: {what}");
+            drawn = Timeline.Around(trace, end, PictureSpan).WriteHtml(picture, $"{Humanize(test)} (seed {seed})",
+                $"Rule: {rule}\nWhat happened: {what}" + (logs is null ? "" : $"\n\nLogs when the run stopped (index term:command):\n{logs}"));
         }
         catch (IOException io)
         {

@@ -156,12 +156,10 @@ public static partial class Report
     public static string Explain(TestResult r, string codeDir, string root, IReadOnlyList<OpenTodo> open)
     {
         var message = r.Message.Replace("\r", "", StringComparison.Ordinal);
-        var lines = message.Split('\n').Select(l => l.TrimEnd())
-            .TakeWhile(l => !l.StartsWith("----", StringComparison.Ordinal))
+        var own = string.Join('\n', message.Split('\n').TakeWhile(l => !l.StartsWith("----", StringComparison.Ordinal)));
+        var lines = Raft.Gate.AssertionText.SentenceFirst(TypePrefix().Replace(own, "")).Split('\n').Select(l => l.TrimEnd())
             .Where(l => l.Length > 0)
-            .Select(l => TypePrefix().Replace(l, ""))
             .ToList();
-        lines = Shouldly(lines);
         var kept = lines.Take(14).ToList();
         kept.AddRange(lines.Skip(14).Where(l => l.StartsWith("Picture of the run", StringComparison.Ordinal) || l.StartsWith("Replay", StringComparison.Ordinal)));
 
@@ -178,29 +176,6 @@ public static partial class Report
             }
         }
         return string.Join('\n', kept);
-    }
-
-    /// <summary>
-    /// Shouldly writes "expression should be X but was Y ... Additional Info: sentence". The sentence is what the
-    /// learner needs first; the values follow it on one line.
-    /// </summary>
-    private static List<string> Shouldly(List<string> lines)
-    {
-        var info = lines.FindIndex(l => l.Trim() == "Additional Info:");
-        var should = lines.FindIndex(l => l.Trim().StartsWith("should", StringComparison.Ordinal));
-        if (should < 1)
-        {
-            return lines;
-        }
-        var end = info < 0 ? lines.Count : info;
-        var expression = string.Join(' ', lines.Take(should).Select(l => l.Trim()));
-        var rest = lines.Skip(should).Take(end - should).Select(l => l.Trim()).ToList();
-        var butWas = rest.FindIndex(l => l.StartsWith("but ", StringComparison.Ordinal));
-        var expected = string.Join(' ', rest.Skip(1).Take(butWas < 0 ? rest.Count - 1 : butWas - 1));
-        var actual = butWas < 0 ? "" : string.Join(' ', rest.Skip(butWas + 1).TakeWhile(l => l != "difference"));
-        var values = $"Observed: {expression} {rest[0]} {expected}{(butWas < 0 ? "" : $", but was {actual}")}.";
-        var sentence = info < 0 ? [] : lines.Skip(info + 1).Select(l => l.Trim()).ToList();
-        return [.. sentence, values];
     }
 
     private static string Indent(string text) => string.Join('\n', text.Split('\n').Select(l => "    " + l));

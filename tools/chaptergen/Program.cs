@@ -13,7 +13,7 @@ const string Usage = """
       write-solutions            regenerate solutions/NN-* and course/todos.json only
       check                      exit 1 and list the files that differ from what the source generates
       pristine N DIR             write chapter N's untouched starter into DIR (used to prove the gate)
-      mutants [N] [--id ID]      plant each mistake of course/mutants/ into the reference and run the gate: killed or survived
+      mutants [N] [--id ID] [--show]  plant each mistake of course/mutants/ into the reference and run the gate: killed or survived
       learner-copy DIR           a copy of the course without solutions/ or course/source (what an instructor hands out)
     """;
 
@@ -60,8 +60,9 @@ try
 
     var mutantsChapter = new Argument<string?>("chapter") { Description = "Only this chapter (default: every ready chapter).", Arity = ArgumentArity.ZeroOrOne };
     var mutantId = new Option<string?>("--id") { Description = "Only the mutant with this id." };
-    var mutants = new Command("mutants", "Plant each catalogued mistake into the reference in turn and run the gate: every one must be killed.") { mutantsChapter, mutantId };
-    mutants.SetAction(p => Mutants(p.GetValue(mutantsChapter) is { } n ? [ChapterOf(n)] : course.Available.ToList(), p.GetValue(mutantId)));
+    var show = new Option<bool>("--show") { Description = "Also print what `check` would tell a learner who made each mistake." };
+    var mutants = new Command("mutants", "Plant each catalogued mistake into the reference in turn and run the gate: every one must be killed.") { mutantsChapter, mutantId, show };
+    mutants.SetAction(p => Mutants(p.GetValue(mutantsChapter) is { } n ? [ChapterOf(n)] : course.Available.ToList(), p.GetValue(mutantId), p.GetValue(show)));
     rootCommand.Subcommands.Add(mutants);
 
     var copyDir = new Argument<string>("dir") { Description = "An empty or missing folder for the copy." };
@@ -94,7 +95,7 @@ try
             ? course[n]
             : throw new Cli.UsageException($"`{text}` is not a ready chapter; the ready chapters are {string.Join(", ", course.Available.Select(c => c.Number))}.");
 
-    int Mutants(IReadOnlyList<Chapter> chapters, string? id)
+    int Mutants(IReadOnlyList<Chapter> chapters, string? id, bool showReport)
     {
         var gate = new FastGate(course);
         var bad = 0;
@@ -115,6 +116,10 @@ try
                 var o = MutationSuite.Run(gate, ch, m);
                 var verdict = o.Problem is not null ? "BROKEN  " : o.Killed ? "killed  " : "SURVIVED";
                 Console.WriteLine($"  {verdict} {m.Id,-34} {o.Time.TotalSeconds,5:0.0} s  {(o.Problem ?? (o.Killed ? "by " + o.KilledBy[0] : m.Mistake + " (" + m.Rule + ")"))}");
+                if (showReport && o.Results is not null)
+                {
+                    Console.WriteLine(Report.Render(ch, o.Results, [], gate.CodeDir(ch, "solutions"), root));
+                }
                 killed += o.Killed ? 1 : 0;
                 bad += o.Killed ? 0 : 1;
             }

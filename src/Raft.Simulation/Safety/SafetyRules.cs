@@ -116,14 +116,28 @@ public sealed class LogMatching : ISafetyRule
                 {
                     if (!Equals(la[i], lb[i]))
                     {
-                        return $"Nodes {a.Id} and {b.Id} both hold an entry of term {la[k - 1].Term} at index {k}, " +
-                               $"but differ at index {i + 1}: {la[i]} versus {lb[i]}. A follower must accept entries only " +
-                               "after checking prevLogIndex and prevLogTerm.";
+                        return $"Nodes {a.Id} and {b.Id} both hold an entry of term {la[k - 1].Term} at index {k}, but differ at index {i + 1}. " +
+                               $"Around it, as index term:command, node {a.Id} holds {LogText.Window(la, i)} and node {b.Id} holds {LogText.Window(lb, i)}. " +
+                               "Ways this happens: a follower appended without checking prevLogIndex and prevLogTerm (Figure 2, AppendEntries rule 2); " +
+                               "a leader sent entries that do not follow the entry it named as prevLogIndex (an index off by one, or prevLogTerm not that entry's term); " +
+                               "a follower deleted too much or too little before appending (rules 3 and 4); or two leaders in one term (Election Safety).";
                     }
                 }
             }
         }
         return null;
+    }
+}
+
+/// <summary>The entries two either side of <paramref name="at"/> (0-based), as "[index] term:command".</summary>
+file static class LogText
+{
+    public static string Window(IReadOnlyList<LogEntry> log, int at)
+    {
+        var from = Math.Max(0, at - 2);
+        var to = Math.Min(log.Count - 1, at + 2);
+        var entries = Enumerable.Range(from, to - from + 1).Select(i => $"[{i + 1}] {log[i].Term}:{log[i].Command}{(i == at ? " ←" : "")}");
+        return (from > 0 ? "… " : "") + string.Join(", ", entries) + (to < log.Count - 1 ? $" … ({log.Count} entries)" : "");
     }
 }
 

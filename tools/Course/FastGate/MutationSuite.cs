@@ -16,7 +16,8 @@ public sealed record Mutant(string Id, string Todo, string File, string Find, st
 /// <param name="Killed">True if a test of the gate failed.</param>
 /// <param name="KilledBy">The tests that failed (the first few).</param>
 /// <param name="Problem">Why the mutant could not be planted or run (its text is not in the file, it does not compile); null if it ran.</param>
-public sealed record MutantOutcome(Mutant Mutant, bool Killed, IReadOnlyList<string> KilledBy, string? Problem, TimeSpan Time);
+/// <param name="Results">Every test's result on the mutant, for showing what a learner who made this mistake would read.</param>
+public sealed record MutantOutcome(Mutant Mutant, bool Killed, IReadOnlyList<string> KilledBy, string? Problem, TimeSpan Time, IReadOnlyList<TestResult>? Results = null);
 
 /// <summary>
 /// The mutation suite: for each chapter, a catalog of the mistakes learners really make (course/mutants/NN-slug.json),
@@ -76,7 +77,7 @@ public static class MutationSuite
             return new MutantOutcome(mutant, false, [], $"the gate did not run: {run.BuildOutput}", clock.Elapsed);
         }
         var failed = run.Results.Where(r => r.Outcome == "Failed").Select(r => r.Sentence).ToList();
-        return new MutantOutcome(mutant, failed.Count > 0, failed.Take(3).ToList(), null, clock.Elapsed);
+        return new MutantOutcome(mutant, failed.Count > 0, failed.Take(3).ToList(), null, clock.Elapsed, run.Results);
     }
 
     private static int CountOf(string text, string find)
