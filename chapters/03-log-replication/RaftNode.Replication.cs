@@ -75,7 +75,7 @@ public sealed partial class RaftNode
     /// <summary>A follower answered this node's AppendEntries.</summary>
     public void HandleAppendEntriesReply(int from, AppendEntriesReply reply)
     {
-        // TODO(ch03): HandleReply: A reply counts only if this node still leads the term it was sent in. On success, matchIndex for that follower rises to what the reply covers and never falls (replies come late and twice), and nextIndex follows it; the rest is sent if nothing is in flight. On failure, nextIndex moves back past the conflict in one step: after the leader's own last entry of the conflicting term if it has that term, else to the follower's ConflictIndex, never to or below what is already matched (§5.3); then it tries again at once.
+        // TODO(ch03): HandleReply: A reply counts only if this node still leads the term it was sent in. On success, matchIndex for that follower rises to what the reply covers and never falls (replies come late and twice), and nextIndex follows it; the rest is sent if nothing is in flight. On failure, nextIndex moves back past the conflict in one step: after the leader's own last entry of the conflicting term if it has that term, else to the follower's ConflictIndex, never to or below what is already matched (§5.3); if that moved it, the leader tries again at once.
         // For now chapter 1's behaviour: nothing beyond the term rule Dispatch already applied.
     }
 }

@@ -161,7 +161,7 @@ public sealed partial class RaftNode
         //~ // rule, so a reply from a newer term has made this node a follower.)
         //@end
         //@since 03
-        //@todo 03 HandleReply: A reply counts only if this node still leads the term it was sent in. On success, matchIndex for that follower rises to what the reply covers and never falls (replies come late and twice), and nextIndex follows it; the rest is sent if nothing is in flight. On failure, nextIndex moves back past the conflict in one step: after the leader's own last entry of the conflicting term if it has that term, else to the follower's ConflictIndex, never to or below what is already matched (§5.3); then it tries again at once.
+        //@todo 03 HandleReply: A reply counts only if this node still leads the term it was sent in. On success, matchIndex for that follower rises to what the reply covers and never falls (replies come late and twice), and nextIndex follows it; the rest is sent if nothing is in flight. On failure, nextIndex moves back past the conflict in one step: after the leader's own last entry of the conflicting term if it has that term, else to the follower's ConflictIndex, never to or below what is already matched (§5.3); if that moved it, the leader tries again at once.
         // Dispatch applied the term rule; a reply to an older term's request counts for nothing.
         if (Role != Role.Leader || reply.Term != CurrentTerm)
         {
@@ -191,8 +191,15 @@ public sealed partial class RaftNode
                 next = lastOfTerm + 1;
             }
         }
+        var before = NextIndex[from];
         NextIndex[from] = Math.Clamp(next, MatchIndex[from] + 1, LastLogIndex() + 1);
-        SendAppendEntries(from);
+        // Retry at once only if the backup moved. A rejection that moves nothing (a late reply, or a follower that
+        // lost entries it had acknowledged: a restart without persistence, before chapter 5) would otherwise start an
+        // endless exchange of the same request and rejection; the heartbeat tick retries it.
+        if (NextIndex[from] < before)
+        {
+            SendAppendEntries(from);
+        }
         //@starter
         //~ // For now chapter 1's behaviour: nothing beyond the term rule Dispatch already applied.
         //@end

@@ -146,7 +146,14 @@ public sealed partial class RaftNode
                 next = lastOfTerm + 1;
             }
         }
+        var before = NextIndex[from];
         NextIndex[from] = Math.Clamp(next, MatchIndex[from] + 1, LastLogIndex() + 1);
-        SendAppendEntries(from);
+        // Retry at once only if the backup moved. A rejection that moves nothing (a late reply, or a follower that
+        // lost entries it had acknowledged: a restart without persistence, before chapter 5) would otherwise start an
+        // endless exchange of the same request and rejection; the heartbeat tick retries it.
+        if (NextIndex[from] < before)
+        {
+            SendAppendEntries(from);
+        }
     }
 }

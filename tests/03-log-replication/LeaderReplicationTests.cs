@@ -174,8 +174,9 @@ public sealed class LeaderReplicationTests
     [Fact]
     public void A_late_rejection_never_moves_nextIndex_to_or_below_what_is_matched()
     {
-        var (leader, _) = Leader(2, 1, 1, 1, 2, 2);
+        var (leader, sent) = Leader(2, 1, 1, 1, 2, 2);
         Reply(leader, 2, new AppendEntriesReply(2, Success: true, MatchIndex: 5));
+        sent.Clear();
 
         // The rejection of an earlier request, held back by the network, arrives after the success.
         Reply(leader, 2, new AppendEntriesReply(2, Success: false, ConflictIndex: 2, ConflictTerm: 0));
@@ -183,5 +184,8 @@ public sealed class LeaderReplicationTests
         leader.MatchIndex.GetValueOrDefault(2).ShouldBe(5, "Figure 2 (§5.3): matchIndex increases monotonically; a late rejection must not lower it.");
         leader.NextIndex.GetValueOrDefault(2).ShouldBeGreaterThan(5,
             "§5.3: nextIndex never goes back to entries the follower has acknowledged; a late rejection of an older request says nothing new.");
+        sent.SentOf<AppendEntries>().Where(a => a.To == 2).ShouldBeEmpty(
+            "A rejection that moves nothing is not retried at once (the next heartbeat retries it): answering every such rejection with the same request " +
+            "starts an endless exchange with a follower that keeps rejecting it (§5.3).");
     }
 }
