@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
@@ -5,10 +6,38 @@ using Raft;
 using Raft.Simulation;
 
 // How many times faster than real time the simulator runs a cluster of the latest reference nodes
-// (elections and log replication), with a full trace and the safety checks after every step. Usage: bench [nodes] [seeds] [simulated seconds]
-var nodes = args.Length > 0 ? Parse(args[0], "nodes") : 5;
-var seeds = args.Length > 1 ? Parse(args[1], "seeds") : 1000;
-var seconds = args.Length > 2 ? Parse(args[2], "simulated seconds") : 10;
+// (elections and log replication), with a full trace and the safety checks after every step.
+var nodesOption = new Option<int>("--nodes") { Description = "Cluster size.", DefaultValueFactory = _ => 5 };
+var seedsOption = new Option<int>("--seeds") { Description = "How many seeds (runs) to time.", DefaultValueFactory = _ => 1000 };
+var secondsOption = new Option<int>("--seconds") { Description = "Simulated seconds per run.", DefaultValueFactory = _ => 10 };
+foreach (var (option, range) in new[] { (nodesOption, (1, 9)), (seedsOption, (1, 1_000_000)), (secondsOption, (1, 3600)) })
+{
+    option.Validators.Add(r =>
+    {
+        if (r.GetValueOrDefault<int>() < range.Item1 || r.GetValueOrDefault<int>() > range.Item2)
+        {
+            r.AddError($"{option.Name} takes a whole number from {range.Item1} to {range.Item2}.");
+        }
+    });
+}
+var root = new RootCommand("Times the simulator on chapter 3's reference: elections, replication, an unreliable network, a crash and restart per run.")
+{
+    nodesOption, seedsOption, secondsOption,
+};
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    Console.Error.WriteLine($"bench: {parsed.Errors[0].Message}");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project tools/bench -- [--nodes N] [--seeds N] [--seconds S]");
+    return 2;
+}
+if (parsed.Action is System.CommandLine.Help.HelpAction)
+{
+    return parsed.Invoke();
+}
+var nodes = parsed.GetValue(nodesOption);
+var seeds = parsed.GetValue(seedsOption);
+var seconds = parsed.GetValue(secondsOption);
 
 for (var warm = 1; warm <= 30; warm++)
 {
@@ -60,8 +89,3 @@ static (long Steps, int Events) Run(int nodes, int seed, int seconds)
     }
     return (cluster.Steps, cluster.Trace.Events.Count);
 }
-
-static int Parse(string text, string what) =>
-    int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-        ? n
-        : throw new ArgumentException($"bench: {what} must be a positive whole number, not \"{text}\". Usage: bench [nodes] [seeds] [simulated seconds]");
