@@ -16,8 +16,12 @@ CODE_META = {"dotnet_interactive": {"language": "csharp"}, "polyglot_notebook": 
 def md(text):
     return {"cell_type": "markdown", "metadata": {}, "source": text.strip("\n").splitlines(keepends=True)}
 
-def code(text):
-    return {"cell_type": "code", "execution_count": None, "metadata": CODE_META, "outputs": [],
+def code(text, expect=None):
+    """A code cell; `expect` is text its output must contain when it runs against the reference (the notebook test checks it)."""
+    meta = dict(CODE_META)
+    if expect:
+        meta["raft_expect"] = expect
+    return {"cell_type": "code", "execution_count": None, "metadata": meta, "outputs": [],
             "source": text.strip("\n").splitlines(keepends=True)}
 
 def write(name, cells):
@@ -27,6 +31,27 @@ def write(name, cells):
     with open(os.path.join("notebooks", name), "w", encoding="utf-8") as f:
         json.dump(nb, f, indent=1, ensure_ascii=False)
         f.write("\n")
+
+# The TODOs each chapter's notebook names: the same list as the stubs and the chapter README, from course/todos.json
+# (which tools/chaptergen writes from course/source).
+with open(os.path.join("course", "todos.json"), encoding="utf-8") as f:
+    TODOS = json.load(f)
+
+def todos(nn, slug):
+    """A markdown cell: the chapter's TODOs with what must hold, in the order of the starter's files."""
+    rows = "\n".join("| `{}` | `{}` | {} |".format(t["id"], t["file"], t["instruction"].replace("|", "\\|")) for t in TODOS[nn])
+    return md(f"""
+## Your TODOs
+
+In `chapters/{slug}/`; its `README.md` and the stubs name the same ones. Each says what must hold, not how to write it.
+
+| TODO | file | what must hold |
+|---|---|---|
+{rows}
+
+`dotnet run --project tools/progress -- watch` runs the gate each time you save; `hint {int(nn)}` gives one hint at a time,
+from a nudge to the code.
+""")
 
 BUILD = r'''
 // Build your chapter and load it. After you change your code: restart the kernel, then run from here again
@@ -165,10 +190,8 @@ write("01-node-setup.ipynb", [
 server applies to every message, and heartbeats. No elections yet (chapter 2): here we appoint a leader by hand.
 
 **Paper**: §5.1 and Figure 2 of *In Search of an Understandable Consensus Algorithm* (Ongaro and Ousterhout).
-
-**Your TODOs** are in `chapters/01-node-setup/` (its `README.md` lists them): `LastLogIndex`, `LastLogTerm`,
-`ObserveTerm`, `Dispatch`, `HandleAppendEntries`, `SendHeartbeats` and the heartbeat loop.
 '''),
+    todos("01", "01-node-setup"),
     md(r'''
 ## The idea
 
@@ -230,7 +253,7 @@ cluster.Do(1, n => n.ForceLeader(1));
 cluster.RunFor(TimeSpan.FromMilliseconds(650));
 
 display(cluster.LiveNodes.Select(n => new { n.Id, n.Role, n.CurrentTerm, n.LeaderId }));
-display(HTML(new Timeline(cluster.Trace).Fragment("Node 1 leads term 1 and sends heartbeats")));
+new Timeline(cluster.Trace).Picture("Node 1 leads term 1 and sends heartbeats")
 '''),
     md(r'''
 ## Experiments
@@ -251,7 +274,7 @@ crashy.Crash(2);
 crashy.RunFor(TimeSpan.FromMilliseconds(300));
 crashy.Restart(2);
 crashy.RunFor(TimeSpan.FromMilliseconds(300));
-display(HTML(new Timeline(crashy.Trace).Fragment("Node 2 crashes and restarts")));
+new Timeline(crashy.Trace).Picture("Node 2 crashes and restarts")
 '''),
     code(r'''
 var future = SimCluster.Create(new SimulationOptions { Seed = 3, NodeCount = 3 }, ctx => new RaftNode(ctx));
@@ -259,7 +282,7 @@ future.Node(2).CurrentTerm = 5;   // node 2 has seen term 5 somewhere
 future.Do(1, n => n.ForceLeader(1));
 future.RunFor(TimeSpan.FromMilliseconds(400));
 display(new { Leader1Role = future.Node(1).Role, Leader1Term = future.Node(1).CurrentTerm });
-display(HTML(new Timeline(future.Trace).Fragment("A reply from term 5 deposes the leader of term 1")));
+new Timeline(future.Trace).Picture("A reply from term 5 deposes the leader of term 1")
 '''),
     md(r'''
 ## Run the gate
@@ -290,9 +313,9 @@ down. After this chapter, nobody appoints a leader by hand any more.
 
 **Paper**: §5.2 (leader election) and §5.4.1 (election restriction), Figure 2's RequestVote RPC and Rules for Servers.
 
-**Your TODOs** in `chapters/02-leader-election/`: `ElectionTimeout`, `StartElection`, `UpToDate`,
-`HandleRequestVote` and `CountVotes`. Chapter 1's code is there, solved.
+Chapter 1's code is there, solved.
 '''),
+    todos("02", "02-leader-election"),
     md(r'''
 ## The idea
 
@@ -347,7 +370,7 @@ orange (candidate), the blue vote requests go out, and the green lane begin with
 var cluster = SimCluster.Create(new SimulationOptions { Seed = 1, NodeCount = 5 }, ctx => new RaftNode(ctx));
 cluster.RunFor(TimeSpan.FromMilliseconds(900));
 display(cluster.LiveNodes.Select(n => new { n.Id, n.Role, n.CurrentTerm, n.VotedFor, n.LeaderId }));
-display(HTML(new Timeline(cluster.Trace).Fragment("Five nodes elect a leader")));
+new Timeline(cluster.Trace).Picture("Five nodes elect a leader")
 '''),
     md(r'''
 ## Experiments
@@ -365,7 +388,7 @@ var first = crash.LiveNodes.Single(n => n.Role == Role.Leader).Id;
 crash.RunFor(TimeSpan.FromMilliseconds(200));
 crash.Crash(first);
 crash.RunFor(TimeSpan.FromMilliseconds(1000));
-display(HTML(new Timeline(crash.Trace).Fragment($"Leader n{first} crashes; a new one takes over")));
+new Timeline(crash.Trace).Picture($"Leader n{first} crashes; a new one takes over")
 '''),
     code(r'''
 var split = SimCluster.Create(new SimulationOptions { Seed = 3, NodeCount = 5 }, ctx => new RaftNode(ctx));
@@ -374,7 +397,7 @@ split.RunFor(TimeSpan.FromSeconds(2));
 split.Network.Heal();
 split.RunFor(TimeSpan.FromSeconds(1));
 display(split.LiveNodes.Select(n => new { n.Id, n.Role, n.CurrentTerm }));
-display(HTML(new Timeline(split.Trace).Fragment("Partition {1,2,3} | {4,5}, healed after 2 s")));
+new Timeline(split.Trace).Picture("Partition {1,2,3} | {4,5}, healed after 2 s")
 '''),
     code(r'''
 var equal = new RaftOptions { ElectionTimeoutMin = TimeSpan.FromMilliseconds(300), ElectionTimeoutMax = TimeSpan.FromMilliseconds(300) };
@@ -382,7 +405,58 @@ var sameDelay = new NetworkOptions { MinDelay = TimeSpan.FromMilliseconds(5), Ma
 var livelock = SimCluster.Create(new SimulationOptions { Seed = 4, NodeCount = 3, Network = sameDelay }, ctx => new RaftNode(ctx, equal));
 livelock.RunFor(TimeSpan.FromSeconds(2));
 display(livelock.LiveNodes.Select(n => new { n.Id, n.Role, n.CurrentTerm }));
-display(HTML(new Timeline(livelock.Trace).Fragment("Equal timeouts: the vote splits every time")));
+new Timeline(livelock.Trace).Picture("Equal timeouts: the vote splits every time")
+'''),
+    md(r'''
+## What if a node could vote twice in a term?
+
+Figure 2 lets a node vote once per term: `votedFor` is kept until the term changes. Suppose a node forgot its vote
+whenever a new request arrived. Predict it: with five such nodes and two candidates timing out close together,
+what can happen?
+
+The next cell wraps your node in a `ForgetfulVoter` that clears `VotedFor` before each RequestVote it receives, runs
+seeds until the simulator's Election Safety check fires, and draws that run.
+'''),
+    code(r'''
+sealed class ForgetfulVoter(RaftNode inner) : IRaftNode
+{
+    public int Id => inner.Id;
+    public Role Role => inner.Role;
+    public long CurrentTerm => inner.CurrentTerm;
+    public int? VotedFor => inner.VotedFor;
+    public IReadOnlyList<LogEntry> Log => inner.Log;
+    public long CommitIndex => inner.CommitIndex;
+    public long LastApplied => inner.LastApplied;
+    public Task RunAsync(CancellationToken cancellationToken) => inner.RunAsync(cancellationToken);
+    // The mistake: forget this term's vote whenever another candidate asks.
+    public void Deliver(Envelope e)
+    {
+        if (e.Message is RequestVote r && r.Term == inner.CurrentTerm && r.CandidateId != inner.Id) inner.VotedFor = null;
+        inner.Deliver(e);
+    }
+}
+
+var found = "no seed up to 200 broke a rule";
+var run = SimCluster.Create<IRaftNode>(new SimulationOptions { Seed = 1, NodeCount = 5 }, ctx => new ForgetfulVoter(new RaftNode(ctx)));
+for (var seed = 1; seed <= 200; seed++)
+{
+    run = SimCluster.Create<IRaftNode>(new SimulationOptions { Seed = seed, NodeCount = 5 }, ctx => new ForgetfulVoter(new RaftNode(ctx)));
+    try
+    {
+        run.RunFor(TimeSpan.FromSeconds(5));
+    }
+    catch (SimulationFailedException e)
+    {
+        found = $"seed {seed}: {e.Rule}: {e.Sentence}";
+        break;
+    }
+}
+display(found);
+new Timeline(run.Trace).Picture("Nodes that vote twice in a term")
+''', expect="Election Safety: Two leaders in term"),
+    md(r'''
+Two candidates of the same term each collected a majority, because some node voted for both. Any two majorities of
+five share a node; one vote per term is what makes that shared node refuse the second candidate.
 '''),
     md(r'''
 ## Run the gate
@@ -412,9 +486,8 @@ with **nextIndex** and **matchIndex**, backing up a whole term at a time when a 
 (Deciding when an entry is *committed* is chapter 4.)
 
 **Paper**: §5.3 and Figure 2's AppendEntries RPC, receiver implementation, and Rules for Servers, Leaders.
-
-**Your TODOs** in `chapters/03-log-replication/`: `Submit`, `SendAppendEntries`, `AppendEntriesCheck` and `HandleReply`.
 '''),
+    todos("03", "03-log-replication"),
     md(r'''
 ## The idea
 
@@ -457,6 +530,84 @@ follower.Dispatch(new Envelope(1, 2, new AppendEntries(2, 1, 2, 2, new[] { new L
 display($"prevLogTerm mismatch:  {Show()}  reply {sent.Sent[^1].Message}");
 '''),
     md(r'''
+## Figure 7, repaired
+
+The paper's Figure 7 shows the leader of term 8 and six followers whose logs went wrong in every way a log can:
+(a) and (b) miss entries, (c) and (d) hold extra entries that were never committed, (e) and (f) both miss entries
+and hold extra ones from terms the leader never saw. Before you run the next cell, predict for each: what does the
+follower answer to the leader's first AppendEntries (prevLogIndex 10, prevLogTerm 6), and how many round trips does
+the fast backup need?
+
+The cell runs *your* leader and *your* follower against each case, message by message, then has the leader take one
+new command (index 11, term 8), which is what finally replaces the extra entries of (c) and (d).
+'''),
+    code(r'''
+long[] leaderTerms = { 1, 1, 1, 4, 4, 5, 5, 6, 6, 6 };
+var figure7 = new (string Name, long[] Terms)[]
+{
+    ("a", new long[] { 1, 1, 1, 4, 4, 5, 5, 6, 6 }),
+    ("b", new long[] { 1, 1, 1, 4 }),
+    ("c", new long[] { 1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6 }),
+    ("d", new long[] { 1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7 }),
+    ("e", new long[] { 1, 1, 1, 4, 4, 4, 4 }),
+    ("f", new long[] { 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3 }),
+};
+RaftNode NodeWith(int id, RecordingTransport transport, long[] terms)
+{
+    var node = new RaftNode(new NodeContext(id, new[] { 3 - id }, transport, TimeProvider.System, new Random(id),
+        Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, new SimStorage()));
+    node.Log.AddRange(terms.Select((t, i) => new LogEntry(t, $"{t}.{i + 1}")));
+    return node;
+}
+string Terms(RaftNode n) => string.Join(" ", n.Log.Select(e => e.Term));
+
+var rows = new List<object>();
+foreach (var (name, terms) in figure7)
+{
+    var toFollower = new RecordingTransport();
+    var toLeader = new RecordingTransport();
+    var leader = NodeWith(1, toFollower, leaderTerms);
+    var follower = NodeWith(2, toLeader, terms);
+    follower.CurrentTerm = terms.Max();
+    leader.ForceLeader(8);
+    var before = Terms(follower);
+    var firstReply = "";
+    var roundTrips = 0;
+    void Exchange()
+    {
+        while (toFollower.Sent.Count > 0 && roundTrips < 20)
+        {
+            roundTrips++;
+            var requests = toFollower.Sent.ToList();
+            toFollower.Clear();
+            foreach (var (_, m) in requests) follower.Dispatch(new Envelope(1, 2, m));
+            var replies = toLeader.Sent.ToList();
+            toLeader.Clear();
+            if (firstReply == "" && replies[0].Message is AppendEntriesReply r)
+                firstReply = r.Success ? $"success, MatchIndex {r.MatchIndex}" : $"reject, ConflictIndex {r.ConflictIndex}, ConflictTerm {r.ConflictTerm}";
+            foreach (var (_, m) in replies) leader.Dispatch(new Envelope(2, 1, m));
+        }
+    }
+    leader.SendHeartbeats();
+    Exchange();
+    var repairTrips = roundTrips;
+    var repaired = Terms(follower);
+    leader.Submit("new");
+    Exchange();
+    rows.Add(new { Follower = name, Before = before, FirstReply = firstReply, RoundTripsToRepair = repairTrips, AfterRepair = repaired, AfterNewCommand = Terms(follower), SameAsLeader = follower.Log.SequenceEqual(leader.Log) });
+}
+display($"leader (term 8): {string.Join(" ", leaderTerms)}");
+display(rows);
+display(rows.All(r => (bool)r.GetType().GetProperty("SameAsLeader")!.GetValue(r)!) ? "every follower now holds the leader's log" : "some follower still differs from the leader");
+''', expect="every follower now holds the leader's log"),
+    md(r'''
+Look at (f): its entries of terms 2 and 3 come from a leader that never committed them. The first rejection names
+term 3 and where it starts (index 7); the leader has no entry of term 3, so it jumps straight there; the next
+rejection names term 2, and the leader jumps to index 4. Two round trips instead of seven. And (c) and (d): the
+heartbeat succeeds (index 10 matches), so their extra entries stay until the leader writes index 11: only a real
+conflict deletes anything.
+'''),
+    md(r'''
 ## Three nodes replicate five commands
 
 Thicker green arrows carry entries; thin ones are heartbeats. Each lane's `log N` grows as the entries arrive.
@@ -472,7 +623,7 @@ for (var i = 1; i <= 5; i++)
 }
 cluster.RunFor(TimeSpan.FromMilliseconds(200));
 display(cluster.LiveNodes.Select(n => new { n.Id, n.Role, Log = string.Join(" ", n.Log.Select(e => e.Command)) }));
-display(HTML(new Timeline(cluster.Trace).Fragment("Five commands replicated")));
+new Timeline(cluster.Trace).Picture("Five commands replicated")
 '''),
     md(r'''
 ## Experiments
@@ -496,7 +647,7 @@ behind.RunFor(TimeSpan.FromMilliseconds(300));
 behind.Network.Reconnect(away);
 behind.RunFor(TimeSpan.FromMilliseconds(300));
 display(behind.LiveNodes.Select(n => new { n.Id, n.Role, Entries = n.Log.Count }));
-display(HTML(new Timeline(behind.Trace, from: TimeSpan.FromMilliseconds(400)).Fragment($"n{away} catches up after a partition")));
+new Timeline(behind.Trace, from: TimeSpan.FromMilliseconds(400)).Picture($"n{away} catches up after a partition")
 '''),
     code(r'''
 var stale = SimCluster.Create(new SimulationOptions { Seed = 3, NodeCount = 5 }, ctx => new RaftNode(ctx));
@@ -513,7 +664,80 @@ stale.RunFor(TimeSpan.FromMilliseconds(300));
 stale.Network.Heal();
 stale.RunFor(TimeSpan.FromMilliseconds(600));
 display(stale.LiveNodes.Select(n => new { n.Id, n.Role, n.CurrentTerm, Log = string.Join(" ", n.Log.Select(e => e.Command)) }));
-display(HTML(new Timeline(stale.Trace).Fragment("A minority leader's entries are replaced")));
+new Timeline(stale.Trace).Picture("A minority leader's entries are replaced")
+'''),
+    md(r'''
+## What if a follower skipped the check?
+
+Suppose every follower accepted AppendEntries without comparing `prevLogTerm` with its own entry at `prevLogIndex`.
+Predict it: an old leader cut off with one follower writes two entries no majority sees; the majority's new leader
+writes two of its own at the same indexes and crashes; the partition heals and a third leader, whose log ends with
+those entries, takes one more command. What do the cut-off follower's log and the leader's hold at the end?
+
+The next cell wraps your node in a `CarelessFollower` that rewrites each request's `prevLogTerm` to whatever it
+holds, so your check always passes, and lets the simulator's Log Matching check find what happens.
+'''),
+    code(r'''
+sealed class CarelessFollower(RaftNode inner) : IRaftNode
+{
+    public RaftNode Inner => inner;
+    public int Id => inner.Id;
+    public Role Role => inner.Role;
+    public long CurrentTerm => inner.CurrentTerm;
+    public int? VotedFor => inner.VotedFor;
+    public IReadOnlyList<LogEntry> Log => inner.Log;
+    public long CommitIndex => inner.CommitIndex;
+    public long LastApplied => inner.LastApplied;
+    public Task RunAsync(CancellationToken cancellationToken) => inner.RunAsync(cancellationToken);
+    // The mistake: make prevLogTerm match whatever this node holds at prevLogIndex.
+    public void Deliver(Envelope e) => inner.Deliver(
+        e.Message is AppendEntries a && a.PrevLogIndex >= 1 && a.PrevLogIndex <= inner.Log.Count
+            ? e with { Message = a with { PrevLogTerm = inner.Log[(int)a.PrevLogIndex - 1].Term } }
+            : e);
+}
+
+var careless = SimCluster.Create<IRaftNode>(new SimulationOptions { Seed = 3, NodeCount = 5 }, ctx => new CarelessFollower(new RaftNode(ctx)));
+RaftNode Careless(int id) => ((CarelessFollower)careless.Node(id)).Inner;
+int LeaderAmong(IEnumerable<int> ids) => ids.Single(id => careless.IsUp(id) && careless.Node(id).Role == Role.Leader);
+var verdict = "no safety rule broke";
+try
+{
+    // Everyone holds "base"; then the old leader and one follower are cut off.
+    careless.RunUntil(() => careless.LiveNodes.Any(n => n.Role == Role.Leader), TimeSpan.FromSeconds(2));
+    var old = LeaderAmong(careless.NodeIds);
+    careless.Do(() => Careless(old).Submit("base"));
+    careless.RunFor(TimeSpan.FromMilliseconds(300));
+    var mate = careless.NodeIds.First(id => id != old);
+    var rest = careless.NodeIds.Except(new[] { old, mate }).ToArray();
+    careless.Network.Partition(new[] { old, mate }, rest);
+    careless.Do(() => { Careless(old).Submit("lost1"); Careless(old).Submit("lost2"); });
+    // The majority elects a leader that writes two entries of its own term at the same indexes, then crashes.
+    careless.RunUntil(() => rest.Any(id => careless.Node(id).Role == Role.Leader), TimeSpan.FromSeconds(3));
+    var second = LeaderAmong(rest);
+    careless.Do(() => { Careless(second).Submit("kept1"); Careless(second).Submit("kept2"); });
+    careless.RunFor(TimeSpan.FromMilliseconds(300));
+    careless.Crash(second);
+    // The network heals; a third leader, whose log ends with kept2, starts nextIndex after it for everyone.
+    careless.Network.Heal();
+    careless.RunFor(TimeSpan.FromSeconds(2));
+    var third = LeaderAmong(careless.NodeIds);
+    careless.Do(() => Careless(third).Submit("after"));
+    careless.RunFor(TimeSpan.FromMilliseconds(300));
+}
+catch (SimulationFailedException e)
+{
+    verdict = $"{e.Rule}: {e.Sentence}";
+}
+display(verdict);
+display(careless.LiveNodes.Select(n => new { n.Id, n.Role, n.CurrentTerm, Log = string.Join(" ", n.Log.Select(e => $"{e.Term}:{e.Command}")) }));
+new Timeline(careless.Trace).Picture("Followers that skip the consistency check")
+''', expect="Log Matching: Nodes"),
+    md(r'''
+The third leader's first heartbeat names index 3 and term 2 (`kept2`). The cut-off follower holds `lost2` of term 1
+there, so an honest check says no and the leader backs up. The careless follower says yes, and then appends `after`
+on top of `lost1 lost2`: two logs hold the same entry at index 4 (`after`, same term) but differ below it, which Log Matching
+(§5.3) forbids and the simulator stops on. That is what the check is for, and why a heartbeat, which carries no
+entries, is checked too: it is how a new leader finds where a follower's log went its own way.
 '''),
     md(r'''
 ## Run the gate

@@ -105,6 +105,9 @@ public sealed class Timeline
         return sb.ToString();
     }
 
+    /// <summary>This timeline with a title, for a notebook cell to show as its last expression.</summary>
+    public TimelinePicture Picture(string title) => new(this, title);
+
     /// <summary>The title and the timeline as an HTML fragment, for a notebook cell.</summary>
     public string Fragment(string title) =>
         $"<div><h4 style=\"margin:4px 0\">{E(title)} <small style=\"color:#757575\">seed {_trace.Seed}</small></h4>" +

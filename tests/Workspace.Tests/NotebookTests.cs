@@ -34,6 +34,13 @@ public sealed class NotebookTests
             Environment.SetEnvironmentVariable(key, null);
         }
 
+        // What some cells must show (cell metadata "raft_expect", written by course/make_notebooks.py), by code cell.
+        var expectations = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(path))!["cells"]!.AsArray()
+            .Where(c => (string?)c!["cell_type"] == "code")
+            .Select(c => (string?)c!["metadata"]?["raft_expect"])
+            .ToList();
+        expectations.Count.ShouldBe(cells.Count, $"{name}: the code cells of the parsed notebook and of its JSON should be the same");
+
         using var kernel = new CompositeKernel { new CSharpKernel().UseKernelHelpers() };
         kernel.DefaultKernelName = "csharp";
         var html = new List<string>();
@@ -48,8 +55,23 @@ public sealed class NotebookTests
                 .Concat(result.Events.OfType<ErrorProduced>().Select(e => e.Message))
                 .ToList();
             errors.ShouldBeEmpty($"{name}, code cell {i + 1}:\n{cells[i].Contents}");
-            html.AddRange(result.Events.OfType<DisplayEvent>().SelectMany(d => d.FormattedValues)
-                .Where(v => v.MimeType == "text/html").Select(v => v.Value));
+            var shown = result.Events.OfType<DisplayEvent>().SelectMany(d => d.FormattedValues).ToList();
+            html.AddRange(shown.Where(v => v.MimeType == "text/html").Select(v => v.Value));
+            if (expectations[i] is { } expected)
+            {
+                string.Join("\n", shown.Select(v => System.Net.WebUtility.HtmlDecode(v.Value))).ShouldContain(expected, Case.Sensitive,
+                    $"{name}, code cell {i + 1} should show \"{expected}\": the prose around it says so");
+            }
+        }
+
+        // The notebook names the chapter's TODOs, the same ones as the stubs and the README (course/todos.json).
+        if (Course.TodoCatalog.Load(Repo.Root).TryGetValue(int.Parse(name[..2], System.Globalization.CultureInfo.InvariantCulture), out var todos))
+        {
+            var text = await File.ReadAllTextAsync(path);
+            foreach (var todo in todos)
+            {
+                text.ShouldContain($"| `{todo.Id}` | `{todo.File}` |", Case.Sensitive, $"{name} should list TODO {todo.Id} in its table of TODOs");
+            }
         }
 
         if (cells.Any(c => c.Contents.Contains("Timeline(", StringComparison.Ordinal)))
