@@ -22,10 +22,11 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
           watch           re-run the current chapter's gate on every save and say what to do next (Ctrl+C stops)
           check N         run chapter N's gate on your code and explain each failure, grouped by TODO
           hint N [TODO]   the next hint for the first open TODO of chapter N (or the one you name)
+          debug N TEST    run one test in this process with --seed S: from the debugger, it stops at your breakpoints
           compare N       your code beside the reference: the gate on both, then a diff of the files
           reset N         put chapter N's starter back (your files are backed up first)
 
-        `--help` after a command says more. Add --against solutions to status, watch, check or compare to run the
+        N may be `current`: the first chapter with a TODO still open. `--help` after a command says more. Add --against solutions to status, watch, check or compare to run the
         reference solutions instead (for instructors).
         """;
 
@@ -47,7 +48,7 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
                 r.AddError("--against takes `chapters` (your code) or `solutions` (the reference).");
             }
         });
-        Argument<string> ChapterArgument() => new("chapter") { Description = "The chapter's number, like 3." };
+        Argument<string> ChapterArgument() => new("chapter") { Description = "The chapter's number, like 3, or `current` for the first one with a TODO still open." };
 
         var rootCommand = new RootCommand("Raft, step by step: where you stand, and what to do next.");
         var status = new Command("status", "A table of the chapters: which gates pass, which chapter is yours now.") { against };
@@ -81,6 +82,16 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
             rootCommand.Subcommands.Add(command);
         }
 
+        var debugChapter = ChapterArgument();
+        var debugTest = new Argument<string>("test") { Description = "The test, or part of its name, as the replay command's --filter names it." };
+        var seed = new Option<long?>("--seed") { Description = "Run only this seed, as RAFT_SEED does." };
+        var debug = new Command("debug", "Run one test of chapter N's gate in this process, with a seed: start it from the debugger to stop at breakpoints in your code.")
+        {
+            debugChapter, debugTest, seed, against,
+        };
+        debug.SetAction(p => Debug(ChapterOf("debug", p.GetValue(debugChapter)!), p.GetValue(debugTest)!, p.GetValue(seed), p.GetValue(against)!));
+        rootCommand.Subcommands.Add(debug);
+
         var hintChapter = ChapterArgument();
         var todo = new Argument<string?>("todo") { Description = "A TODO's name, like HandleReply; by default the first one still open.", Arity = ArgumentArity.ZeroOrOne };
         var hint = new Command("hint", "The next hint for a TODO: first a nudge, then the rule made concrete, last the code.") { hintChapter, todo };
@@ -93,6 +104,12 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
     /// <summary>The chapter a command names, or a sentence saying why there is none.</summary>
     private Chapter ChapterOf(string command, string text)
     {
+        if (text == "current")
+        {
+            // The first ready chapter with a stub still in it; when every stub is written, the last ready chapter.
+            return _course.Available.FirstOrDefault(c => Report.OpenTodos(Path.Combine(root, c.StarterDir), c.Number, root).Count > 0)
+                   ?? _course.Available.Last();
+        }
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1 || number > _course.Chapters.Count)
         {
             throw new Cli.UsageException($"`{command} {text}`: the chapter is a number from 1 to {_course.Chapters.Count}.");
@@ -250,6 +267,36 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
         TodoCatalog.Load(root).GetValueOrDefault(ch.Number)?.FirstOrDefault(t => t.Id == id);
 
     private static string Indent(string text) => string.Join('\n', text.Split('\n').Select(l => "    " + l));
+
+    // ---- debug ----
+
+    /// <summary>
+    /// Runs the tests whose name contains <paramref name="test"/> in this process against a freshly compiled chapter (its
+    /// PDB beside it, so a debugger binds breakpoints in chapters/), with RAFT_SEED set: the replay command, in the debugger.
+    /// </summary>
+    private int Debug(Chapter ch, string test, long? seed, string against)
+    {
+        if (seed is { } s)
+        {
+            Environment.SetEnvironmentVariable("RAFT_SEED", s.ToString(CultureInfo.InvariantCulture));
+        }
+        var gate = new FastGate(_course) { PerTestLimit = Timeout.InfiniteTimeSpan };
+        error.WriteLine($"Running the tests of chapter {ch.Number} whose name contains \"{test}\"{(seed is null ? "" : $", seed {seed}")}...");
+        var run = gate.Run(ch, against, filter: test);
+        if (run.CompileErrors.Count > 0 || run.Results is null)
+        {
+            output.WriteLine(run.BuildOutput ?? string.Join('\n', run.CompileErrors));
+            return 1;
+        }
+        if (run.Results.Count == 0)
+        {
+            output.WriteLine($"No test of chapter {ch.Number}'s gate has \"{test}\" in its name. `check {ch.Number}` lists the failing ones.");
+            return 1;
+        }
+        var codeDir = gate.CodeDir(ch, against);
+        output.Write(Report.Render(ch, run.Results, against == "chapters" ? Report.OpenTodos(codeDir, ch.Number, root) : [], codeDir, root));
+        return run.Results.All(r => r.Passed) ? 0 : 1;
+    }
 
     // ---- hint ----
 
