@@ -410,10 +410,13 @@ public sealed partial class ChapterGenerator(CourseManifest course)
         var sb = new StringBuilder();
         sb.Append($"# Chapter {ch.Number}: {ch.Title} ({ch.Paper})\n\n");
         sb.Append(ch.Summary).Append("\n\n");
-        sb.Append($"Read `{ch.Notebook}` first. Then fill in each `TODO(ch{ch.Nn})` below, and run the gate until it is green:\n\n");
-        sb.Append($"    dotnet test tests/{ch.Slug}\n\n");
-        sb.Append($"Stuck? `dotnet run --project tools/progress -- hint {ch.Number}`. Start over? `dotnet run --project tools/progress -- reset {ch.Number}` (keeps a backup).\n\n");
-        sb.Append("| TODO | file | what to do |\n|---|---|---|\n");
+        sb.Append($"Read `{ch.Notebook}` first. Then write each `TODO(ch{ch.Nn})` below until the gate is green. The watch runs the\n");
+        sb.Append("gate every time you save and says what to do next:\n\n");
+        sb.Append("    dotnet run --project tools/progress -- watch\n\n");
+        sb.Append($"(or run the gate yourself: `dotnet test tests/{ch.Slug}`). Each TODO says what must hold and why, not the code.\n");
+        sb.Append($"Stuck? `dotnet run --project tools/progress -- hint {ch.Number}` gives one hint at a time: a nudge, then the rule made\n");
+        sb.Append($"concrete, then the code. Start over? `dotnet run --project tools/progress -- reset {ch.Number}` (keeps a backup).\n\n");
+        sb.Append("| TODO | file | what must hold |\n|---|---|---|\n");
         foreach (var t in todos)
         {
             sb.Append($"| {t.Id} | `{t.File}:{t.Line}` | {t.Instruction.Replace("|", "\\|", StringComparison.Ordinal)} |\n");

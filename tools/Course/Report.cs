@@ -5,7 +5,8 @@ using System.Text.RegularExpressions;
 namespace Course;
 
 /// <summary>An open TODO as the learner's files show it: the stub comment `// TODO(chNN): Id: ...` is still there.</summary>
-public sealed record OpenTodo(int Chapter, string Id, string File, int Line);
+/// <param name="Method">The method the stub is in.</param>
+public sealed record OpenTodo(int Chapter, string Id, string File, int Line, string Method = "");
 
 /// <summary>
 /// Turns a gate's results into what the learner reads: one line per open TODO with how many tests wait on it,
@@ -23,6 +24,9 @@ public static partial class Report
     // A stack frame with a file: "at Raft.RaftNode.SendAppendEntries(Int32 peer) in /x/chapters/03-.../RaftNode.Replication.cs:line 52".
     [GeneratedRegex(@"at (?<method>[^\s(]+)\([^)]*\) in (?<file>.+?):line (?<line>\d+)")]
     private static partial Regex Frame();
+
+    [GeneratedRegex(@"^\s*(public|private|internal|protected)\b[^=;]*?\b(?<name>\w+)\s*(<[^>]*>)?\(")]
+    private static partial Regex MethodSignature();
 
     [GeneratedRegex(@"^[\w.`+]+(Exception) : ")]
     private static partial Regex TypePrefix();
@@ -45,7 +49,8 @@ public static partial class Report
             {
                 if (StubComment().Match(lines[i]) is { Success: true } m && int.Parse(m.Groups["nn"].Value, CultureInfo.InvariantCulture) == chapter)
                 {
-                    todos.Add(new OpenTodo(chapter, m.Groups["id"].Value, Path.GetRelativePath(root, file).Replace('\\', '/'), i + 1));
+                    var method = Enumerable.Range(0, i + 1).Reverse().Select(k => MethodSignature().Match(lines[k])).FirstOrDefault(x => x.Success)?.Groups["name"].Value ?? "";
+                    todos.Add(new OpenTodo(chapter, m.Groups["id"].Value, Path.GetRelativePath(root, file).Replace('\\', '/'), i + 1, method));
                 }
             }
         }
@@ -165,12 +170,23 @@ public static partial class Report
 
         // An exception from the learner's own code (not a failed check): say where, and what it was.
         var where = WhereInCode(r, codeDir, root);
-        var thrown = message.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("---- ", StringComparison.Ordinal) && !l.Contains("SimulationFailedException", StringComparison.Ordinal) && !l.Contains("Shouldly", StringComparison.Ordinal));
+        // The deepest exception of the chain, if it is not a failed check (Shouldly) or the gate's own wrapping.
+        var chain = message.Split('\n').Select(l => l.Trim().StartsWith("---- ", StringComparison.Ordinal) ? l.Trim()[5..] : l.Trim())
+            .Where(l => TypePrefix().IsMatch(l)).ToList();
+        var deepest = chain.Count > 0 ? chain[^1] : null;
+        var thrown = deepest is null || deepest.StartsWith("Shouldly.", StringComparison.Ordinal) || deepest.StartsWith("Raft.Gate.", StringComparison.Ordinal)
+                     || deepest.StartsWith("Raft.Simulation.SimulationFailedException", StringComparison.Ordinal)
+            ? null
+            : deepest;
         if (where is { } w)
         {
-            var what = thrown is null ? "" : ": " + thrown[5..].Replace(" : ", ": ", StringComparison.Ordinal);
+            var what = thrown is null ? "" : ": " + thrown.Replace(" : ", ": ", StringComparison.Ordinal);
             kept.Insert(Math.Min(1, kept.Count), $"Thrown in your code at {w.File}:{w.Line} ({w.Method}){what}");
-            if (open.Count > 0 && thrown is not null)
+            if (open.FirstOrDefault(t => t.Method == w.Method) is { } here)
+            {
+                kept.Insert(Math.Min(2, kept.Count), $"That is in TODO {here.Id} ({here.File}:{here.Line}), still open: write it first.");
+            }
+            else if (open.Count > 0 && thrown is not null)
             {
                 kept.Insert(Math.Min(2, kept.Count), $"TODOs still open: {string.Join(", ", open.Select(t => $"{t.Id} ({t.File}:{t.Line})"))}. Code you wrote may rely on state one of them sets up.");
             }
