@@ -418,21 +418,14 @@ The next cell wraps your node in a `ForgetfulVoter` that clears `VotedFor` befor
 seeds until the simulator's Election Safety check fires, and draws that run.
 '''),
     code(r'''
-sealed class ForgetfulVoter(RaftNode inner) : IRaftNode
+// NodeWrapper passes everything to your node; this one changes it before each vote request.
+sealed class ForgetfulVoter(RaftNode inner) : NodeWrapper<RaftNode>(inner)
 {
-    public int Id => inner.Id;
-    public Role Role => inner.Role;
-    public long CurrentTerm => inner.CurrentTerm;
-    public int? VotedFor => inner.VotedFor;
-    public IReadOnlyList<LogEntry> Log => inner.Log;
-    public long CommitIndex => inner.CommitIndex;
-    public long LastApplied => inner.LastApplied;
-    public Task RunAsync(CancellationToken cancellationToken) => inner.RunAsync(cancellationToken);
     // The mistake: forget this term's vote whenever another candidate asks.
-    public void Deliver(Envelope e)
+    public override void Deliver(Envelope e)
     {
-        if (e.Message is RequestVote r && r.Term == inner.CurrentTerm && r.CandidateId != inner.Id) inner.VotedFor = null;
-        inner.Deliver(e);
+        if (e.Message is RequestVote r && r.Term == Inner.CurrentTerm && r.CandidateId != Inner.Id) Inner.VotedFor = null;
+        base.Deliver(e);
     }
 }
 
@@ -678,21 +671,13 @@ The next cell wraps your node in a `CarelessFollower` that rewrites each request
 holds, so your check always passes, and lets the simulator's Log Matching check find what happens.
 '''),
     code(r'''
-sealed class CarelessFollower(RaftNode inner) : IRaftNode
+// NodeWrapper passes everything to your node; this one changes what it receives.
+sealed class CarelessFollower(RaftNode inner) : NodeWrapper<RaftNode>(inner)
 {
-    public RaftNode Inner => inner;
-    public int Id => inner.Id;
-    public Role Role => inner.Role;
-    public long CurrentTerm => inner.CurrentTerm;
-    public int? VotedFor => inner.VotedFor;
-    public IReadOnlyList<LogEntry> Log => inner.Log;
-    public long CommitIndex => inner.CommitIndex;
-    public long LastApplied => inner.LastApplied;
-    public Task RunAsync(CancellationToken cancellationToken) => inner.RunAsync(cancellationToken);
     // The mistake: make prevLogTerm match whatever this node holds at prevLogIndex.
-    public void Deliver(Envelope e) => inner.Deliver(
-        e.Message is AppendEntries a && a.PrevLogIndex >= 1 && a.PrevLogIndex <= inner.Log.Count
-            ? e with { Message = a with { PrevLogTerm = inner.Log[(int)a.PrevLogIndex - 1].Term } }
+    public override void Deliver(Envelope e) => base.Deliver(
+        e.Message is AppendEntries a && a.PrevLogIndex >= 1 && a.PrevLogIndex <= Inner.Log.Count
+            ? e with { Message = a with { PrevLogTerm = Inner.Log[(int)a.PrevLogIndex - 1].Term } }
             : e);
 }
 
