@@ -78,7 +78,7 @@ public sealed class TermRuleTests
 
         node.Role.ShouldBe(Role.Follower, "§5.1: any message with a higher term, a vote request included, demotes a leader.");
         node.CurrentTerm.ShouldBe(4, "§5.1: the leader adopts the higher term of the vote request.");
-        sent.SentOf<RequestVoteReply>().ShouldHaveSingleItem().Message.Term.ShouldBe(4,
+        sent.SentOf<RequestVoteReply>().ShouldHaveSingleItem("Figure 2: every RequestVote gets one reply.").Message.Term.ShouldBe(4,
             "The reply carries the term the node adopted before answering.");
     }
 }

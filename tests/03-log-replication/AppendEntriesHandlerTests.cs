@@ -88,7 +88,7 @@ public sealed class AppendEntriesHandlerTests
 
         reply.Success.ShouldBeTrue("§5.3: entries 1-2 match, so the request succeeds.");
         Terms(node).ShouldBe([1, 1, 1, 3], "Figure 2, rule 3 (§5.3): index 3 agrees, so it stays; index 4 conflicts, so it and everything after it go; then the new entry is appended.");
-        node.Log[3].ShouldBe(new LogEntry(3, "new4"));
+        node.Log[3].ShouldBe(new LogEntry(3, "new4"), "Figure 2, rule 4 (§5.3): the leader's entry takes the place of the conflicting one.");
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class LeaderReplicationTests
         result.Accepted.ShouldBeTrue("§5.3: the leader accepts client commands.");
         result.Index.ShouldBe(3, "The command goes to the end of the leader's log.");
         result.Term.ShouldBe(2, "§5.3: entries are stamped with the leader's current term.");
-        leader.Log[^1].ShouldBe(new LogEntry(2, "x=1"));
+        leader.Log[^1].ShouldBe(new LogEntry(2, "x=1"), "§5.3: the leader appends the command to its own log, in its current term.");
         sent.SentOf<AppendEntries>().Select(a => a.To).Order().ToArray().ShouldBe(new[] { 2, 3 }, "§5.3: the leader sends the new entry to its followers.");
     }
 

@@ -46,7 +46,7 @@ public sealed class ReplicationClusterTests
                 cluster.RunFor(TimeSpan.FromMilliseconds(30));
             }
             AwaitSameLogs(cluster, leader, Second);
-            leader.Log.Select(e => e.Command).ShouldBe(["x=1", "x=2", "x=3", "x=4", "x=5"]);
+            leader.Log.Select(e => e.Command).ShouldBe(["x=1", "x=2", "x=3", "x=4", "x=5"], "§5.3: the leader's log holds the five commands in the order they were submitted, once each.");
         });
     }
 
@@ -82,7 +82,7 @@ public sealed class ReplicationClusterTests
             var leader = cluster.AwaitLeader(3 * Second, rest);
             Submit(cluster, leader, "b");
             AwaitSameLogs(cluster, leader, 2 * Second, rest);
-            leader.Log.Select(e => e.Command).ShouldContain("b");
+            leader.Log.Select(e => e.Command).ShouldContain("b", "§5.3: the new leader accepted command b and keeps it in its log.");
         }, nodes: 5);
     }
 
