@@ -285,6 +285,38 @@ display(new { Leader1Role = future.Node(1).Role, Leader1Term = future.Node(1).Cu
 new Timeline(future.Trace).Picture("A reply from term 5 deposes the leader of term 1")
 '''),
     md(r'''
+## What if replies skipped the term rule?
+
+Figure 2 says *"If RPC request **or response** contains term T > currentTerm"*. Suppose `Dispatch` applied the rule to
+requests only. Predict it: in the run above, what would node 1 do after node 2's first reply?
+
+The next cell wraps your node 1 in a `DeafLeader` that hides the term of every reply it receives (it rewrites it to
+its own term), which is what a term rule for requests only amounts to.
+'''),
+    code(r'''
+// NodeWrapper passes everything to your node; this one changes what it receives.
+sealed class DeafLeader(RaftNode inner) : NodeWrapper<RaftNode>(inner)
+{
+    // The mistake: a reply's newer term never reaches the term rule.
+    public override void Deliver(Envelope e) => base.Deliver(
+        e.Message is AppendEntriesReply r && r.Term > Inner.CurrentTerm ? e with { Message = r with { Term = Inner.CurrentTerm } } : e);
+}
+
+var deaf = SimCluster.Create<IRaftNode>(new SimulationOptions { Seed = 3, NodeCount = 3 },
+    ctx => ctx.Id == 1 ? new DeafLeader(new RaftNode(ctx)) : new NodeWrapper<RaftNode>(new RaftNode(ctx)));
+((NodeWrapper<RaftNode>)deaf.Node(2)).Inner.CurrentTerm = 5;
+deaf.Do(() => ((DeafLeader)deaf.Node(1)).Inner.ForceLeader(1));
+deaf.RunFor(TimeSpan.FromMilliseconds(400));
+var rejected = deaf.Trace.SentOf<AppendEntriesReply>(2).Count(s => !s.Message.Success);
+display($"node 1 is still {deaf.Node(1).Role} of term {deaf.Node(1).CurrentTerm}; node 2 rejected its heartbeats {rejected} times");
+new Timeline(deaf.Trace).Picture("A leader that never hears the newer term")
+''', expect="node 1 is still Leader of term 1"),
+    md(r'''
+Node 1 goes on leading a term that is over, and every heartbeat is refused: with elections (chapter 2) it would also
+keep telling the others it leads, while a real leader of a newer term exists. A stale leader can only learn its term
+is over from a message; replies are the ones it is sure to get.
+'''),
+    md(r'''
 ## Run the gate
 
 From the repository root:
