@@ -91,6 +91,17 @@ public sealed class Timeline
         // The trace of the window only, and at most MaxTraceLines of it: a long run's whole trace made pages of tens of MB.
         var shown = _trace.Events.Where(e => e.At >= _from && e.At <= _to).ToList();
         var before = _trace.Events.Count(e => e.At < _from);
+        if (before > 0)
+        {
+            // What the window starts from: each node's last state before it, and how much happened until then.
+            var earlier = _trace.Events.TakeWhile(e => e.At < _from).ToList();
+            var states = earlier.OfType<NodeStateChanged>().GroupBy(e => e.Node).Select(g => g.Last()).OrderBy(e => e.Node)
+                .Select(e => string.Create(CultureInfo.InvariantCulture, $"n{e.Node} {e.Role} term {e.Term}, {e.LogLength} entries, commit {e.CommitIndex}"));
+            var leaders = earlier.OfType<NodeStateChanged>().Where(e => e.Role == Role.Leader).Select(e => e.Term).Distinct().Count();
+            sb.Append("<p style=\"color:#616161\">Before this window (the first ").Append(TraceEvent.Milliseconds(_from))
+              .Append(CultureInfo.InvariantCulture, $" ms: {before} events, {earlier.OfType<MessageSent>().Count()} messages, leaders in {leaders} terms): ")
+              .Append(E(string.Join("; ", states))).Append("</p>");
+        }
         sb.Append("<details><summary>Trace of this window (").Append(shown.Count).Append(" events")
           .Append(before > 0 ? $"; {before} earlier events not shown" : "").Append(")</summary><pre style=\"font-size:11px\">");
         foreach (var e in shown.Take(MaxTraceLines))
