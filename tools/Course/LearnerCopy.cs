@@ -15,7 +15,7 @@ public static class LearnerCopy
     public static readonly string[] Left =
     [
         "solutions/", "course/source/", "course/mutants/", "course/make_notebooks.py", "tools/chaptergen/", "tools/bench/",
-        "tests/Workspace.Tests/", "scripts/measure-", "docs/maintainers", ".ci/",
+        "tests/Workspace.Tests/", "scripts/measure-", ".ci/",
     ];
 
     // Projects of Tutorial.sln that live in what stays behind.

@@ -30,6 +30,7 @@ public sealed record GateRun(
 public sealed class FastGate(CourseManifest course)
 {
     private readonly ChapterCompiler _compiler = new();
+    private readonly Dictionary<string, string> _previousOutput = [];
     private int _runs;
 
     /// <summary>How long a single test may run before it is reported as stuck.</summary>
@@ -76,6 +77,13 @@ public sealed class FastGate(CourseManifest course)
         }
         clock.Restart();
         var results = InProcessRunner.Run(TestDll(ch, against), dll, filter, PerTestLimit);
+        // The previous run's assembly is unloaded by now: remove it, so a long watch does not pile them up.
+        var key = $"{ch.Slug}/{against}";
+        if (_previousOutput.TryGetValue(key, out var previous))
+        {
+            TryDelete(previous);
+        }
+        _previousOutput[key] = output;
         return new GateRun([], results, null, compileTime, clock.Elapsed);
     }
 
@@ -98,7 +106,14 @@ public sealed class FastGate(CourseManifest course)
             return null;
         }
         var (exit, output) = Commands.Run(course.Root, "dotnet", $"build {ch.TestDir} -p:Against={against} -v q -nologo", TimeSpan.FromMinutes(10));
-        return exit == 0 && File.Exists(dll) ? null : output;
+        if (exit != 0 || !File.Exists(dll))
+        {
+            return output;
+        }
+        // MSBuild leaves an up-to-date assembly as it was, though a file it is built from may carry a newer time (a
+        // checkout touches files); mark it as checked, or every verdict would start a build.
+        File.SetLastWriteTimeUtc(dll, DateTime.UtcNow);
+        return null;
     }
 
     // What the gate's test assembly is built from besides the chapter: the tests, the simulator, the build settings.
@@ -122,19 +137,20 @@ public sealed class FastGate(CourseManifest course)
     }
 
     /// <summary>Removes the compiled chapters of earlier runs.</summary>
-    public void Clean(Chapter ch)
+    public void Clean(Chapter ch) => TryDelete(Path.Combine(course.Root, "artifacts", "fast", ch.Slug));
+
+    private static void TryDelete(string dir)
     {
-        var dir = Path.Combine(course.Root, "artifacts", "fast", ch.Slug);
-        if (Directory.Exists(dir))
+        try
         {
-            try
+            if (Directory.Exists(dir))
             {
                 Directory.Delete(dir, recursive: true);
             }
-            catch (IOException)
-            {
-                // Another watch still holds one; it is cleaned next time.
-            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Still loaded somewhere (Windows keeps a loaded assembly's file locked); it is cleaned next time.
         }
     }
 }
