@@ -52,6 +52,46 @@ public sealed class SafetyRuleTests
     }
 
     [Fact]
+    public void A_tail_replaced_in_a_later_step_is_checked_again()
+    {
+        var error = Broken(c =>
+        {
+            c.Do(1, n => n.Entries.AddRange([new LogEntry(1, "a"), new LogEntry(1, "b")]));
+            c.Do(2, n => n.Entries.AddRange([new LogEntry(1, "a"), new LogEntry(1, "b")]));
+            // Node 1 loses its last entry and takes another of term 2 in its place: fine so far...
+            c.Do(1, n => { n.Entries.RemoveAt(1); n.Entries.Add(new LogEntry(2, "c")); });
+            // ...but node 3 holds the same entry of term 2 at index 2 after a different first entry.
+            c.Do(3, n => n.Entries.AddRange([new LogEntry(5, "x"), new LogEntry(2, "c")]));
+        });
+
+        error.Rule.ShouldBe("Log Matching");
+        error.Sentence.ShouldContain("Nodes 3 and 1 both hold an entry of term 2 at index 2, but differ at index 1",
+            Case.Sensitive, "the check follows node 1's replaced tail, and names both logs");
+    }
+
+    [Fact]
+    public void Logs_that_agree_where_they_overlap_pass_however_they_grow()
+    {
+        using var cluster = ScriptedNode.Cluster(1, ScriptedNode.Idle);
+        cluster.RunFor(TimeSpan.FromMilliseconds(10));
+        for (var i = 1; i <= 300; i++)
+        {
+            var entry = new LogEntry(1 + i / 100, $"c{i}");
+            cluster.Do(1, n => n.Entries.Add(entry));
+            if (i % 3 == 0)
+            {
+                cluster.Do(2, n => n.Entries.AddRange(cluster.Node(1).Entries.Skip(n.Entries.Count)));
+            }
+        }
+        // Node 3 takes a conflicting tail, then is repaired: truncated to the common prefix and given the leader's entries.
+        cluster.Do(3, n => n.Entries.AddRange([.. cluster.Node(1).Entries.Take(50), new LogEntry(9, "stray")]));
+        cluster.Do(3, n => { n.Entries.RemoveAt(50); n.Entries.AddRange(cluster.Node(1).Entries.Skip(50)); });
+
+        cluster.Node(3).Entries.ShouldBe(cluster.Node(1).Entries, "node 3 ends with node 1's log");
+        cluster.Trace.Events.OfType<RunFailed>().ShouldBeEmpty("logs that agree wherever they overlap break no rule, however often they change");
+    }
+
+    [Fact]
     public void A_leader_without_a_committed_entry_breaks_leader_completeness()
     {
         var error = Broken(c =>

@@ -10,7 +10,9 @@ using Raft.Simulation;
 var nodesOption = new Option<int>("--nodes") { Description = "Cluster size.", DefaultValueFactory = _ => 5 };
 var seedsOption = new Option<int>("--seeds") { Description = "How many seeds (runs) to time.", DefaultValueFactory = _ => 1000 };
 var secondsOption = new Option<int>("--seconds") { Description = "Simulated seconds per run.", DefaultValueFactory = _ => 10 };
-foreach (var (option, range) in new[] { (nodesOption, (1, 9)), (seedsOption, (1, 1_000_000)), (secondsOption, (1, 3600)) })
+var noChecks = new Option<bool>("--no-safety-checks") { Description = "Run without the Figure 3 checks, to see what they cost." };
+var rateOption = new Option<int>("--commands-per-second") { Description = "Commands a client submits each simulated second (logs grow to about rate x seconds).", DefaultValueFactory = _ => 20 };
+foreach (var (option, range) in new[] { (nodesOption, (1, 9)), (seedsOption, (1, 1_000_000)), (secondsOption, (1, 3600)), (rateOption, (1, 1000)) })
 {
     option.Validators.Add(r =>
     {
@@ -22,7 +24,7 @@ foreach (var (option, range) in new[] { (nodesOption, (1, 9)), (seedsOption, (1,
 }
 var root = new RootCommand("Times the simulator on chapter 3's reference: elections, replication, an unreliable network, a crash and restart per run.")
 {
-    nodesOption, seedsOption, secondsOption,
+    nodesOption, seedsOption, secondsOption, rateOption, noChecks,
 };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
@@ -38,36 +40,43 @@ if (parsed.Action is System.CommandLine.Help.HelpAction)
 var nodes = parsed.GetValue(nodesOption);
 var seeds = parsed.GetValue(seedsOption);
 var seconds = parsed.GetValue(secondsOption);
+var rate = parsed.GetValue(rateOption);
+Checks = !parsed.GetValue(noChecks);
 
 for (var warm = 1; warm <= 30; warm++)
 {
-    Run(nodes, -warm, seconds); // let tiered compilation settle before measuring
+    Run(nodes, -warm, seconds, rate); // let tiered compilation settle before measuring
 }
 var watch = Stopwatch.StartNew();
 var steps = 0L;
 var events = 0L;
 for (var seed = 1; seed <= seeds; seed++)
 {
-    var (s, e) = Run(nodes, seed, seconds);
+    var (s, e) = Run(nodes, seed, seconds, rate);
     steps += s;
     events += e;
 }
 var wall = watch.Elapsed.TotalSeconds;
 var simulated = (double)seeds * seconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{nodes} nodes of chapter 3's reference, {seeds} seeds x {seconds} simulated s, unreliable network, 20 commands/s, one crash and restart per run"));
+    $"{nodes} nodes of chapter 3's reference, {seeds} seeds x {seconds} simulated s, unreliable network, {rate} commands/s, one crash and restart per run{(Checks ? "" : ", no safety checks")}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"wall {wall:0.00} s, {seeds / wall:0} seeds/s, {simulated / wall:0}x real time, {steps / wall / 1e6:0.00} M steps/s, {events / seeds} trace events per run"));
+    $"wall {wall:0.00} s, {seeds / wall:0} seeds/s, {simulated / wall:0}x real time, {steps / wall / 1e6:0.00} M steps/s, {events / seeds} trace events per run, logs up to {LongestLog} entries"));
 return 0;
 
-static (long Steps, int Events) Run(int nodes, int seed, int seconds)
+static (long Steps, int Events) Run(int nodes, int seed, int seconds, int rate)
 {
     // Chapter 3's reference: nodes elect their leader, and a client submits a command every 50 ms to
     // whichever node leads; halfway through, one node crashes for a second.
     using var cluster = SimCluster.Create(
-        new SimulationOptions { Seed = seed, NodeCount = nodes, Network = NetworkOptions.Unreliable, TraceLogLevel = LogLevel.Warning },
+        new SimulationOptions
+        {
+            Seed = seed, NodeCount = nodes, Network = NetworkOptions.Unreliable, TraceLogLevel = LogLevel.Warning,
+            SafetyRules = Checks ? SafetyRules.Figure3 : () => [],
+        },
         context => new RaftNode(context));
     var step = TimeSpan.FromMilliseconds(50);
+    var perStep = Math.Max(1, rate / 20);
     var end = TimeSpan.FromSeconds(seconds);
     var command = 0;
     while (cluster.Now < end)
@@ -83,9 +92,25 @@ static (long Steps, int Events) Run(int nodes, int seed, int seconds)
         var leader = cluster.LiveNodes.FirstOrDefault(n => n.Role == Role.Leader);
         if (leader is not null)
         {
-            cluster.Do(() => leader.Submit($"c{++command}"));
+            cluster.Do(() =>
+            {
+                for (var i = 0; i < perStep; i++)
+                {
+                    leader.Submit($"c{++command}");
+                }
+            });
         }
         cluster.RunFor(step);
     }
+    LongestLog = Math.Max(LongestLog, cluster.LiveNodes.Max(n => n.Log.Count));
     return (cluster.Steps, cluster.Trace.Events.Count);
+}
+
+/// <summary>The longest log any run ended with.</summary>
+internal static partial class Program
+{
+    public static int LongestLog;
+
+    /// <summary>Whether the runs check the Figure 3 rules after every step.</summary>
+    public static bool Checks = true;
 }
