@@ -171,4 +171,30 @@ public sealed class ProgressToolGateTests
         app.Run(["status", "--against", "solutions"]).ShouldBe(0, output.ToString());
         output.ToString().ShouldMatch(@"✓ 1 +Node setup .* done: (\d+)/\1 tests pass", "status marks a green chapter done");
     }
+
+    [Fact]
+    public void Debug_runs_one_test_with_its_seed_as_the_launch_configuration_asks()
+    {
+        var output = new StringWriter();
+        var app = new ProgressApp(Repo.Root, output, new StringWriter());
+        try
+        {
+            app.Run(["debug", "1", "Followers_send_no_heartbeats", "--seed", "3", "--against", "solutions"]).ShouldBe(0, output.ToString());
+            output.ToString().ShouldContain("1 of 1 tests pass.", Case.Sensitive, "debug runs exactly the tests whose name contains the text");
+            Environment.GetEnvironmentVariable("RAFT_SEED").ShouldBe("3", "the seed reaches the gate as RAFT_SEED, as in the replay command");
+        }
+        finally
+        {
+            // The tests of this collection that run gates in this process must not inherit the seed.
+            Environment.SetEnvironmentVariable("RAFT_SEED", null);
+        }
+
+        // The launch configuration starts the progress tool's build output with the debug command.
+        var launch = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Repo.Root, ".vscode", "launch.json")),
+            documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!;
+        var configuration = launch["configurations"]![0]!;
+        ((string)configuration["args"]![0]!).ShouldBe("debug", "the launch configuration runs `progress debug`");
+        var program = ((string)configuration["program"]!).Replace("${workspaceFolder}", Repo.Root.TrimEnd('/'), StringComparison.Ordinal);
+        File.Exists(program).ShouldBeTrue($"the launch configuration's program {program} is where the progress tool is built");
+    }
 }
