@@ -15,7 +15,7 @@ public static class LearnerCopy
     public static readonly string[] Left =
     [
         "solutions/", "course/source/", "course/mutants/", "course/make_notebooks.py", "tools/chaptergen/", "tools/bench/",
-        "tests/Workspace.Tests/", "scripts/measure-", ".ci/",
+        "tests/Workspace.Tests/", "scripts/measure-", "scripts/run-notebooks-jupyter.sh", ".ci/",
     ];
 
     // Projects of Tutorial.sln that live in what stays behind.
@@ -82,20 +82,27 @@ public static class LearnerCopy
     {
         if (Directory.Exists(Path.Combine(root, ".git")))
         {
-            var info = new ProcessStartInfo("git", "ls-files -z --cached --others --exclude-standard")
+            try
             {
-                WorkingDirectory = root,
-                RedirectStandardOutput = true,
-            };
-            using var git = Process.Start(info);
-            if (git is not null)
-            {
-                var listed = git.StandardOutput.ReadToEnd();
-                git.WaitForExit();
-                if (git.ExitCode == 0)
+                var info = new ProcessStartInfo("git", "ls-files -z --cached --others --exclude-standard")
                 {
-                    return listed.Split('\0', StringSplitOptions.RemoveEmptyEntries).Where(f => File.Exists(Path.Combine(root, f))).ToList();
+                    WorkingDirectory = root,
+                    RedirectStandardOutput = true,
+                };
+                using var git = Process.Start(info);
+                if (git is not null)
+                {
+                    var listed = git.StandardOutput.ReadToEnd();
+                    git.WaitForExit();
+                    if (git.ExitCode == 0)
+                    {
+                        return listed.Split('\0', StringSplitOptions.RemoveEmptyEntries).Where(f => File.Exists(Path.Combine(root, f))).ToList();
+                    }
                 }
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                // No git on this machine: every file but build output, below.
             }
         }
         string[] skip = ["/bin/", "/obj/", "/.git/", "/artifacts/", "/.progress/"];
