@@ -20,7 +20,6 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
     /// <param name="once">Give one verdict and return: 0 if green, 1 if not.</param>
     public int Run(Chapter? start, bool once)
     {
-        var dirOf = (Chapter c) => _gate.CodeDir(c, against);
         var chapter = start ?? Current(once);
         if (chapter is null)
         {
@@ -64,8 +63,9 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
                     announced = true;
                 }
             }
-            output.WriteLine($"Watching {Path.GetRelativePath(course.Root, dirOf(chapter))}/ for saves (Ctrl+C stops).");
-            if (!WaitForSave(dirOf(chapter), stop.Token))
+            var dir = _gate.CodeDir(chapter, against);
+            output.WriteLine($"Watching {Path.GetRelativePath(course.Root, dir)}/ for saves (Ctrl+C stops).");
+            if (!WaitForSave(dir, stop.Token))
             {
                 break;
             }
@@ -135,7 +135,7 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
         return run;
     }
 
-    /// <summary>A green fast verdict, confirmed by the gate itself (`dotnet test`), which is what `status` counts.</summary>
+    /// <summary>A green fast verdict, confirmed by the gate itself (`dotnet test`), the authority `status` and `check` use too.</summary>
     private bool Confirm(Chapter ch)
     {
         if (noConfirm)
@@ -144,7 +144,7 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
         }
         output.WriteLine($"Confirming with `dotnet test {ch.TestDir}`...");
         output.Flush();
-        var (results, buildOutput) = Commands.RunGate(course.Root, ch, against, Path.Combine(course.Root, ".progress", "results", ch.Slug, against));
+        var (results, _) = Commands.RunGate(course.Root, ch, against, Path.Combine(course.Root, ".progress", "results", ch.Slug, against));
         if (results is not null && results.All(r => r.Passed))
         {
             output.WriteLine($"Chapter {ch.Number} is done: all {results.Count} tests of its gate pass.");
@@ -153,7 +153,6 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
         output.WriteLine(results is null
             ? "`dotnet test` could not build the gate: `dotnet run --project tools/progress -- check " + ch.Number + "` shows why."
             : $"`dotnet test` disagrees: {results.Count(r => !r.Passed)} test(s) fail there. `dotnet run --project tools/progress -- check {ch.Number}` explains them.");
-        _ = buildOutput;
         return false;
     }
 
