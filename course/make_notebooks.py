@@ -99,7 +99,10 @@ Every chapter has four parts:
 | the gate | `tests/NN-*/` | `dotnet test tests/NN-*` until green: then move on |
 | a reference | `solutions/NN-*/` | compare when you are done (or stuck) |
 
-The progress tool shows where you stand: `dotnet run --project tools/progress` (also `check N`, `hint N`, `compare N`, `reset N`).
+The progress tool shows where you stand: `dotnet run --project tools/progress`. While you work, leave
+`dotnet run --project tools/progress -- watch` running: each time you save, it runs your chapter's gate and says, a
+second later, which TODOs are open and what the first real failure is. Also `check N`, `hint N` (one hint at a time,
+from a nudge to the code), `compare N` and `reset N`.
 '''),
     md(r'''
 ## Running these notebooks
@@ -191,7 +194,6 @@ server applies to every message, and heartbeats. No elections yet (chapter 2): h
 
 **Paper**: §5.1 and Figure 2 of *In Search of an Understandable Consensus Algorithm* (Ongaro and Ousterhout).
 '''),
-    todos("01", "01-node-setup"),
     md(r'''
 ## The idea
 
@@ -214,6 +216,7 @@ AppendEntries messages with no entries, more often than any follower's election 
 Figure 2's state, as properties of `RaftNode`: `CurrentTerm`, `VotedFor` and `Log` (persistent: chapter 5 saves
 them), `CommitIndex` and `LastApplied` (volatile). The log is 1-based: the entry at index *i* is `Log[i - 1]`.
 '''),
+    todos("01", "01-node-setup"),
     md("## Build and load your code\n\nThe first cell builds `chapters/01-node-setup`; the second loads it. A `NotImplementedException` further down names the TODO to write next."),
     code(BUILD.format(**S)),
     code(LOAD.format(**S)),
@@ -325,9 +328,10 @@ From the repository root:
 dotnet test tests/01-node-setup
 ```
 
+or leave `dotnet run --project tools/progress -- watch` running: it runs the same gate every time you save.
 Each failing test says which rule broke (with its section of the paper), the seed, the path of a picture like
 the ones above, and a command that replays exactly that run. `dotnet run --project tools/progress -- check 1`
-explains the failures one by one; `hint 1` gives a hint for each TODO. When the gate is green, compare with
+explains the failures, grouped by TODO; `hint 1` gives one hint at a time, from a nudge to the code. When the gate is green, compare with
 `solutions/01-node-setup` (`compare 1`) and go on to chapter 2, where nodes elect their leader themselves.
 
 Previous: [00-welcome](00-welcome.ipynb)
@@ -347,7 +351,6 @@ down. After this chapter, nobody appoints a leader by hand any more.
 
 Chapter 1's code is there, solved.
 '''),
-    todos("02", "02-leader-election"),
     md(r'''
 ## The idea
 
@@ -369,6 +372,7 @@ Two candidates can split the vote; nobody wins, their timers run out again, and 
 Because each node draws its timeout **at random** (300-600 ms here), one of them usually times out first and wins
 before the other even starts.
 '''),
+    todos("02", "02-leader-election"),
     md("## Build and load your code"),
     code(BUILD.format(**S)),
     code(LOAD.format(**S)),
@@ -490,6 +494,8 @@ five share a node; one vote per term is what makes that shared node refuse the s
 dotnet test tests/02-leader-election
 ```
 
+or leave `dotnet run --project tools/progress -- watch` running: it runs the same gate every time you save.
+
 The gate runs chapter 1's tests too. Its scenarios follow MIT 6.5840's election tests, deterministic: an initial
 election, a leader that keeps its term while heartbeats arrive, re-election after the leader is cut off, no leader
 without a quorum, many elections with random disconnects on seven nodes, a new leader within two seconds of a
@@ -512,7 +518,6 @@ with **nextIndex** and **matchIndex**, backing up a whole term at a time when a 
 
 **Paper**: §5.3 and Figure 2's AppendEntries RPC, receiver implementation, and Rules for Servers, Leaders.
 '''),
-    todos("03", "03-log-replication"),
     md(r'''
 ## The idea
 
@@ -531,6 +536,7 @@ Three details decide whether a log survives a real network. A heartbeat is check
 or duplicated request must never cut off newer entries: delete only at an index whose term differs. And the
 follower reports how far the *request* reached (`MatchIndex`), not its own log's length.
 '''),
+    todos("03", "03-log-replication"),
     md("## Build and load your code"),
     code(BUILD.format(**S)),
     code(LOAD.format(**S)),
@@ -626,9 +632,10 @@ display(rows);
 display(rows.All(r => (bool)r.GetType().GetProperty("SameAsLeader")!.GetValue(r)!) ? "every follower now holds the leader's log" : "some follower still differs from the leader");
 ''', expect="every follower now holds the leader's log"),
     md(r'''
-Look at (f): its entries of terms 2 and 3 come from a leader that never committed them. The first rejection names
+Look at (f): its entries of terms 2 and 3 come from leaders that never committed them. The first rejection names
 term 3 and where it starts (index 7); the leader has no entry of term 3, so it jumps straight there; the next
-rejection names term 2, and the leader jumps to index 4. Two round trips instead of seven. And (c) and (d): the
+rejection names term 2, and the leader jumps to index 4, where the logs agree. Three round trips (two rejections, then
+the request that succeeds) instead of eight, backing up one entry at a time. And (c) and (d): the
 heartbeat succeeds (index 10 matches), so their extra entries stay until the leader writes index 11: only a real
 conflict deletes anything.
 '''),
@@ -762,6 +769,8 @@ entries, is checked too: it is how a new leader finds where a follower's log wen
 ```
 dotnet test tests/03-log-replication
 ```
+
+or leave `dotnet run --project tools/progress -- watch` running: it runs the same gate every time you save.
 
 It runs chapters 1 and 2's tests too. Chapter 3's scenarios: logs converge; a crashed follower catches up after a
 restart; a new leader's log wins; a cut-off follower catches up; a minority leader's entries are replaced;
