@@ -360,16 +360,17 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
         return 0;
     }
 
-    /// <summary>The TODO behind the first failing test of the last check or watch, if the failure was in its method.</summary>
+    /// <summary>The TODO behind the first failing test of the last check or watch verdict, if the failure was thrown in its method.</summary>
     private TodoItem? FailingTodo(Chapter ch, IReadOnlyList<TodoItem> todos)
     {
         var trx = Path.Combine(StateDir, "results", ch.Slug, "chapters", "gate.trx");
-        if (!File.Exists(trx))
-        {
-            return null;
-        }
+        var fast = Watcher.LastFailuresFile(root, ch);
+        // Whichever ran last: `check` writes the TRX, the watch its own list.
+        var failures = File.Exists(fast) && (!File.Exists(trx) || File.GetLastWriteTimeUtc(fast) > File.GetLastWriteTimeUtc(trx))
+            ? Watcher.ReadLastFailures(fast)
+            : File.Exists(trx) ? TestResults.ReadTrx(trx).Where(r => !r.Passed).ToList() : [];
         var codeDir = Path.Combine(root, ch.StarterDir);
-        foreach (var r in TestResults.ReadTrx(trx).Where(r => !r.Passed))
+        foreach (var r in failures)
         {
             if (Report.WhereInCode(r, codeDir, root) is { } w && todos.FirstOrDefault(t => t.Method == w.Method) is { } t)
             {

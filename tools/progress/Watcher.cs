@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Course;
 using Course.FastGate;
 
@@ -130,9 +131,32 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
             var open = against == "chapters" ? Report.OpenTodos(codeDir, ch.Number, course.Root) : [];
             var todos = TodoCatalog.Load(course.Root).GetValueOrDefault(ch.Number) ?? [];
             output.Write(Report.Render(ch, run.Results!, open, codeDir, course.Root, id => todos.FirstOrDefault(t => t.Id == id)?.Instruction, maxFailures: 1));
+            if (against == "chapters")
+            {
+                // For `hint`, which gives its next hint for the TODO behind the first failure.
+                var file = LastFailuresFile(course.Root, ch);
+                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                File.WriteAllText(file, JsonSerializer.Serialize(run.Results!.Where(r => r.Outcome == "Failed").ToList()));
+            }
         }
         output.Flush();
         return run;
+    }
+
+    /// <summary>Where the watch keeps the failures of its last verdict for a chapter.</summary>
+    public static string LastFailuresFile(string root, Chapter ch) => Path.Combine(root, ".progress", "results", ch.Slug, "chapters", "watch-failures.json");
+
+    /// <summary>The failures the watch kept; none if the file is damaged.</summary>
+    public static IReadOnlyList<TestResult> ReadLastFailures(string file)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<List<TestResult>>(File.ReadAllText(file)) ?? [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
     }
 
     /// <summary>A green fast verdict, confirmed by the gate itself (`dotnet test`), the authority `status` and `check` use too.</summary>
