@@ -23,9 +23,7 @@ public sealed class AssertionMessageTests
     {
         var files = Directory.EnumerateDirectories(Path.Combine(Repo.Root, "tests"))
             .Where(d => Path.GetFileName(d) is var n && (char.IsDigit(n[0]) || n == "Gate"))
-            .SelectMany(d => Directory.EnumerateFiles(d, "*.cs", SearchOption.AllDirectories))
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                        && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(d => Course.SourceTree.Files(d, f => f.EndsWith(".cs", StringComparison.Ordinal)))
             .ToList();
         files.ShouldNotBeEmpty("the gates' sources are under tests/");
 

@@ -34,15 +34,8 @@ public static partial class Report
     /// <summary>The TODOs of <paramref name="chapter"/> still open in <paramref name="dir"/>, in file order.</summary>
     public static IReadOnlyList<OpenTodo> OpenTodos(string dir, int chapter, string root)
     {
-        if (!Directory.Exists(dir))
-        {
-            return [];
-        }
         var todos = new List<OpenTodo>();
-        foreach (var file in Directory.EnumerateFiles(dir, "*.cs", SearchOption.AllDirectories)
-                     .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-                     .Order(StringComparer.Ordinal))
+        foreach (var file in SourceTree.Files(dir, f => f.EndsWith(".cs", StringComparison.Ordinal)))
         {
             var lines = File.ReadAllLines(file);
             for (var i = 0; i < lines.Length; i++)

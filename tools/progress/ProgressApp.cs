@@ -26,7 +26,7 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
           compare N       your code beside the reference: the gate on both, then a diff of the files
           reset N         put chapter N's starter back (your files are backed up first)
 
-        N may be `current`: the first chapter with a TODO still open. `--help` after a command says more. Add --against solutions to status, watch, check or compare to run the
+        N may be `current`: the first chapter whose gate is not green, as the watch and status say. `--help` after a command says more. Add --against solutions to status, watch, check or compare to run the
         reference solutions instead (for instructors).
         """;
 
@@ -48,7 +48,7 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
                 r.AddError("--against takes `chapters` (your code) or `solutions` (the reference).");
             }
         });
-        Argument<string> ChapterArgument() => new("chapter") { Description = "The chapter's number, like 3, or `current` for the first one with a TODO still open." };
+        Argument<string> ChapterArgument() => new("chapter") { Description = "The chapter's number, like 3, or `current` for the first one whose gate is not green." };
 
         var rootCommand = new RootCommand("Raft, step by step: where you stand, and what to do next.");
         var status = new Command("status", "A table of the chapters: which gates pass, which chapter is yours now.") { against };
@@ -106,9 +106,8 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
     {
         if (text == "current")
         {
-            // The first ready chapter with a stub still in it; when every stub is written, the last ready chapter.
-            return _course.Available.FirstOrDefault(c => Report.OpenTodos(Path.Combine(root, c.StarterDir), c.Number, root).Count > 0)
-                   ?? _course.Available.Last();
+            // The chapter the watch and status call current; when every chapter is green, the last one.
+            return new FastGate(_course).FirstNotGreen("chapters") ?? _course.Available.Last();
         }
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1 || number > _course.Chapters.Count)
         {
@@ -169,7 +168,7 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
         if (current is not null)
         {
             output.WriteLine($"You are on chapter {current.Number}, {current.Title}. Read {current.Notebook}, fill in the TODO(ch{current.Nn}) stubs in {current.StarterDir}/,");
-            output.WriteLine($"then `dotnet run --project tools/progress -- check {current.Number}` (or `dotnet test tests/{current.Slug}`). Stuck? `hint {current.Number}`.");
+            output.WriteLine($"with `dotnet run --project tools/progress -- watch` running: it runs the gate each time you save. Stuck? `hint {current.Number}`.");
         }
         else
         {
@@ -220,16 +219,10 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
     {
         var dirs = new[] { against == "chapters" ? ch.StarterDir : ch.SolutionDir, "tests", "src" };
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var dir in dirs.Select(d => Path.Combine(root, d)).Where(Directory.Exists))
+        foreach (var file in dirs.SelectMany(d => SourceTree.Files(Path.Combine(root, d), SourceTree.IsBuildInput)))
         {
-            foreach (var file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-                         .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith("proj", StringComparison.Ordinal) || f.EndsWith(".props", StringComparison.Ordinal) || f.EndsWith(".targets", StringComparison.Ordinal))
-                         .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-                         .Order(StringComparer.Ordinal))
-            {
-                sha.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(root, file)));
-                sha.AppendData(File.ReadAllBytes(file));
-            }
+            sha.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(root, file)));
+            sha.AppendData(File.ReadAllBytes(file));
         }
         return Convert.ToHexString(sha.GetHashAndReset())[..16];
     }
@@ -251,9 +244,9 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
         if (results is null)
         {
             output.WriteLine($"Chapter {ch.Number}'s gate did not run: the code does not build. The compiler says:");
-            foreach (var line in buildOutput.Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Distinct().Take(20))
+            foreach (var line in SourceTree.ErrorLines(buildOutput, 20))
             {
-                output.WriteLine("  " + line.Trim());
+                output.WriteLine("  " + line);
             }
             return 1;
         }
@@ -366,10 +359,13 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
         var trx = Path.Combine(StateDir, "results", ch.Slug, "chapters", "gate.trx");
         var fast = Watcher.LastFailuresFile(root, ch);
         // Whichever ran last: `check` writes the TRX, the watch its own list.
-        var failures = File.Exists(fast) && (!File.Exists(trx) || File.GetLastWriteTimeUtc(fast) > File.GetLastWriteTimeUtc(trx))
-            ? Watcher.ReadLastFailures(fast)
-            : File.Exists(trx) ? TestResults.ReadTrx(trx).Where(r => !r.Passed).ToList() : [];
         var codeDir = Path.Combine(root, ch.StarterDir);
+        // Results older than the learner's latest save speak of code that is gone.
+        var saved = SourceTree.Files(codeDir, f => f.EndsWith(".cs", StringComparison.Ordinal)).Select(File.GetLastWriteTimeUtc).DefaultIfEmpty().Max();
+        bool Current(string file) => File.Exists(file) && File.GetLastWriteTimeUtc(file) >= saved;
+        var failures = Current(fast) && (!Current(trx) || File.GetLastWriteTimeUtc(fast) > File.GetLastWriteTimeUtc(trx))
+            ? Watcher.ReadLastFailures(fast)
+            : Current(trx) ? TestResults.ReadTrx(trx).Where(r => !r.Passed).ToList() : [];
         foreach (var r in failures)
         {
             if (Report.WhereInCode(r, codeDir, root) is { } w && todos.FirstOrDefault(t => t.Method == w.Method) is { } t)

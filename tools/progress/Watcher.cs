@@ -21,7 +21,7 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
     /// <param name="once">Give one verdict and return: 0 if green, 1 if not.</param>
     public int Run(Chapter? start, bool once)
     {
-        var chapter = start ?? Current(once);
+        var chapter = start ?? _gate.FirstNotGreen(against, once ? null : ch => error.WriteLine($"Checking chapter {ch.Number}... (the first time, `dotnet build` builds its gate)"));
         if (chapter is null)
         {
             output.WriteLine("Every chapter that is written is green. `dotnet run --project tools/progress -- status` shows them all.");
@@ -74,27 +74,6 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
         return 0;
     }
 
-    /// <summary>The first ready chapter whose gate is not green, by the fast gate.</summary>
-    private Chapter? Current(bool quiet)
-    {
-        foreach (var ch in course.Available)
-        {
-            if (!Directory.Exists(_gate.CodeDir(ch, against)))
-            {
-                return ch;
-            }
-            if (!quiet)
-            {
-                error.WriteLine($"Checking chapter {ch.Number}... (the first time, `dotnet build` builds its gate)");
-            }
-            if (!_gate.Run(ch, against).Green)
-            {
-                return ch;
-            }
-        }
-        return null;
-    }
-
     /// <summary>Runs the gate once and prints the verdict.</summary>
     private GateRun Verdict(Chapter ch)
     {
@@ -121,9 +100,9 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
         else if (run.BuildOutput is { } build)
         {
             output.WriteLine($"Chapter {ch.Number}'s tests could not be built against your code. `dotnet build` says:");
-            foreach (var line in build.Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Distinct().Take(10))
+            foreach (var line in SourceTree.ErrorLines(build, 10))
             {
-                output.WriteLine("  " + line.Trim());
+                output.WriteLine("  " + line);
             }
         }
         else
@@ -187,8 +166,7 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
         using var watcher = new FileSystemWatcher(dir, "*.cs") { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
         FileSystemEventHandler onChange = (_, e) =>
         {
-            if (!e.FullPath.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) &&
-                !e.FullPath.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            if (!SourceTree.IsBuildOutput(Path.GetRelativePath(dir, e.FullPath)))
             {
                 changed.Release();
             }

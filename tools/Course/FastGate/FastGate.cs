@@ -99,12 +99,33 @@ public sealed class FastGate(CourseManifest course)
         return new GateRun([], results, null, compileTime, clock.Elapsed);
     }
 
+    /// <summary>
+    /// The learner's current chapter: the first ready one whose gate is not green (a chapter with a stub still in it
+    /// is not, without running anything); null when every ready chapter is green.
+    /// </summary>
+    /// <param name="checking">Told of each chapter whose gate is about to run.</param>
+    public Chapter? FirstNotGreen(string against, Action<Chapter>? checking = null)
+    {
+        foreach (var ch in course.Available)
+        {
+            var dir = CodeDir(ch, against);
+            if (!Directory.Exists(dir) || (against == "chapters" && Report.OpenTodos(dir, ch.Number, course.Root).Count > 0))
+            {
+                return ch;
+            }
+            checking?.Invoke(ch);
+            if (!Run(ch, against).Green)
+            {
+                return ch;
+            }
+        }
+        return null;
+    }
+
     /// <summary>The chapter's C# files, by path relative to its folder.</summary>
     public static Dictionary<string, string> ReadSources(string dir) =>
-        Directory.EnumerateFiles(dir, "*.cs", SearchOption.AllDirectories)
-            .Select(f => (Rel: Path.GetRelativePath(dir, f).Replace('\\', '/'), Full: f))
-            .Where(f => !f.Rel.StartsWith("bin/", StringComparison.Ordinal) && !f.Rel.StartsWith("obj/", StringComparison.Ordinal))
-            .ToDictionary(f => f.Rel, f => File.ReadAllText(f.Full), StringComparer.Ordinal);
+        SourceTree.Files(dir, f => f.EndsWith(".cs", StringComparison.Ordinal))
+            .ToDictionary(f => Path.GetRelativePath(dir, f).Replace('\\', '/'), File.ReadAllText, StringComparer.Ordinal);
 
     /// <summary>
     /// Builds the gate's tests with `dotnet build` if they are missing or older than what they are made of;
@@ -129,24 +150,11 @@ public sealed class FastGate(CourseManifest course)
     }
 
     // What the gate's test assembly is built from besides the chapter: the tests, the simulator, the build settings.
-    private DateTime NewestInput()
-    {
-        var newest = DateTime.MinValue;
-        foreach (var dir in new[] { "tests", "src" }.Select(d => Path.Combine(course.Root, d)).Where(Directory.Exists))
-        {
-            foreach (var file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
-            {
-                if ((file.EndsWith(".cs", StringComparison.Ordinal) || file.EndsWith("proj", StringComparison.Ordinal) || file.EndsWith(".props", StringComparison.Ordinal) || file.EndsWith(".targets", StringComparison.Ordinal))
-                    && !file.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                    && !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-                {
-                    var t = File.GetLastWriteTimeUtc(file);
-                    newest = t > newest ? t : newest;
-                }
-            }
-        }
-        return newest;
-    }
+    private DateTime NewestInput() =>
+        new[] { "tests", "src" }.SelectMany(d => SourceTree.Files(Path.Combine(course.Root, d), SourceTree.IsBuildInput))
+            .Select(File.GetLastWriteTimeUtc)
+            .DefaultIfEmpty(DateTime.MinValue)
+            .Max();
 
     /// <summary>Removes the compiled chapters of earlier runs.</summary>
     public void Clean(Chapter ch) => TryDelete(Path.Combine(course.Root, "artifacts", "fast", ch.Slug));
