@@ -9,10 +9,8 @@ namespace Workspace.Tests;
 [Collection("builds")]
 public sealed class GateProofTests
 {
-    public static TheoryData<int> ReadyChapters() => [.. Repo.Course.Available.Select(c => c.Number)];
-
     [Theory]
-    [MemberData(nameof(ReadyChapters))]
+    [MemberData(nameof(Repo.ReadyChapters), MemberType = typeof(Repo))]
     public void A_pristine_starter_fails_its_own_chapter_and_passes_the_earlier_ones(int number)
     {
         var ch = Repo.Course[number];

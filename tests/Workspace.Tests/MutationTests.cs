@@ -8,10 +8,8 @@ namespace Workspace.Tests;
 [Collection("builds")]
 public sealed class MutationTests
 {
-    public static TheoryData<int> ReadyChapters() => [.. Repo.Course.Available.Select(c => c.Number)];
-
     [Theory]
-    [MemberData(nameof(ReadyChapters))]
+    [MemberData(nameof(Repo.ReadyChapters), MemberType = typeof(Repo))]
     public void The_gate_kills_every_catalogued_mistake(int number)
     {
         var ch = Repo.Course[number];

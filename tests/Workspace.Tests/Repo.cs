@@ -13,6 +13,9 @@ internal static class Repo
         typeof(Repo).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "Against").Value!;
 
     public static CourseManifest Course { get; } = CourseManifest.Load(Root);
+
+    /// <summary>The numbers of the ready chapters, for a theory that runs once per chapter.</summary>
+    public static TheoryData<int> ReadyChapters() => [.. Course.Available.Select(c => c.Number)];
 }
 
 /// <summary>The tests of this project that start builds share one collection, so they never build at once.</summary>
