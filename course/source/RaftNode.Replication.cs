@@ -39,6 +39,10 @@ public sealed partial class RaftNode
         {
             SendAppendEntries(peer);
         }
+        //@since 04
+        // A cluster of one has its majority already.
+        AdvanceCommitIndex();
+        //@end
         return new SubmitResult(true, LastLogIndex(), CurrentTerm, Id);
         //@end
     }
@@ -145,6 +149,9 @@ public sealed partial class RaftNode
             // Rule 4: append any new entries not already in the log.
             Log.Add(request.Entries[i]);
         }
+        //@since 04
+        LearnLeaderCommit(request);
+        //@end
         Send(from, new AppendEntriesReply(CurrentTerm, Success: true, MatchIndex: request.PrevLogIndex + request.Entries.Count));
         //@starter
         //~ // For now chapter 1's answer: accept without checking the log, so heartbeats keep working.
@@ -172,6 +179,9 @@ public sealed partial class RaftNode
             // Invariant: matchIndex only grows, whatever order replies arrive in.
             MatchIndex[from] = Math.Max(MatchIndex[from], reply.MatchIndex);
             NextIndex[from] = MatchIndex[from] + 1;
+            //@since 04
+            AdvanceCommitIndex();
+            //@end
             if (NextIndex[from] <= LastLogIndex() && NothingInFlight(from))
             {
                 SendAppendEntries(from);

@@ -18,12 +18,21 @@ public sealed partial class RaftNode : IRaftNode
     // The walkthrough's asyncio.Queue. Unbounded: the network never waits for a slow node.
     private readonly Channel<Envelope> _inbox = Channel.CreateUnbounded<Envelope>(new UnboundedChannelOptions { SingleReader = true });
 
-    public RaftNode(NodeContext context, RaftOptions? options = null)
+    //@before 04
+    //~ public RaftNode(NodeContext context, RaftOptions? options = null)
+    //@end
+    //@since 04
+    /// <param name="stateMachine">What committed entries are applied to; a fresh <see cref="KeyValueStore"/> if null.</param>
+    public RaftNode(NodeContext context, RaftOptions? options = null, IStateMachine? stateMachine = null)
+    //@end
     {
         _context = context;
         _logger = context.Logger;
         Options = options ?? new RaftOptions();
         Options.Validate();
+        //@since 04
+        StateMachine = stateMachine ?? new KeyValueStore();
+        //@end
     }
 
     public int Id => _context.Id;
@@ -52,7 +61,21 @@ public sealed partial class RaftNode : IRaftNode
     // ---- Volatile state on all servers (Figure 2) ----
 
     /// <summary>Index of highest log entry known to be committed (initialized to 0, increases monotonically).</summary>
-    public long CommitIndex { get; set; }
+    //@before 04
+    //~ public long CommitIndex { get; set; }
+    //@end
+    //@since 04
+    public long CommitIndex
+    {
+        get => _commitIndex;
+        set
+        {
+            _commitIndex = value;
+            // Wakes the apply loop (§5.3: once committed, an entry is applied).
+            _commitAdvanced.Writer.TryWrite(true);
+        }
+    }
+    //@end
 
     /// <summary>Index of highest log entry applied to state machine (initialized to 0, increases monotonically).</summary>
     public long LastApplied { get; set; }
@@ -80,6 +103,9 @@ public sealed partial class RaftNode : IRaftNode
             RunInboxLoopAsync(stop.Token),
             RunHeartbeatLoopAsync(stop.Token),
             RunLeaderCheckLoopAsync(stop.Token),
+            //@since 04
+            RunApplyLoopAsync(stop.Token),
+            //@end
         ];
         await Task.WhenAny(loops);
         stop.Cancel();
@@ -91,6 +117,12 @@ public sealed partial class RaftNode : IRaftNode
         {
             // The normal way out: every loop saw the cancellation.
         }
+        //@since 04
+        finally
+        {
+            FailPendingOnStop();
+        }
+        //@end
     }
 
     /// <summary>Puts a message into the inbox; the inbox loop handles it. Never blocks.</summary>

@@ -15,6 +15,7 @@ public static class Scenario
     /// (or only the seed in RAFT_SEED).
     /// </summary>
     /// <param name="rule">The rule the scenario checks, with its paper section, in one sentence.</param>
+    /// <param name="build">Makes the cluster for a seed, when the defaults (<see cref="Cluster.Create"/>) do not fit.</param>
     public static void ForSeeds(
         int seeds,
         string rule,
@@ -23,13 +24,14 @@ public static class Scenario
         NetworkOptions? network = null,
         RaftOptions? raft = null,
         Func<int, RaftOptions>? raftFor = null,
+        Func<long, SimCluster<RaftNode>>? build = null,
         [CallerFilePath] string file = "",
         [CallerMemberName] string test = "")
     {
         IEnumerable<long> list = GateInfo.SeedOverride is { } only ? [only] : Enumerable.Range(1, seeds).Select(s => (long)s);
         foreach (var seed in list)
         {
-            using var cluster = Cluster.Create(seed, nodes, network, raft, raftFor);
+            using var cluster = build?.Invoke(seed) ?? Cluster.Create(seed, nodes, network, raft, raftFor);
             try
             {
                 body(cluster);

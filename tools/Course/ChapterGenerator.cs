@@ -183,7 +183,8 @@ public sealed partial class ChapterGenerator(CourseManifest course)
         if (Directive().Match(first) is { Success: true } m0 && m0.Groups["verb"].Value == "since")
         {
             // A `//@since NN` first line with no //@end of its own is about the whole file.
-            var opens = lines.Count(l => Directive().Match(l) is { Success: true } d && d.Groups["verb"].Value != "end");
+            // (A //@starter section shares its //@todo's //@end.)
+            var opens = lines.Count(l => Directive().Match(l) is { Success: true } d && d.Groups["verb"].Value is not ("end" or "starter"));
             var ends = lines.Count(l => Directive().Match(l) is { Success: true } d && d.Groups["verb"].Value == "end");
             if (opens == ends + 1)
             {

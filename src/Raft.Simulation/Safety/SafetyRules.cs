@@ -204,9 +204,15 @@ public sealed class CommittedEntriesAgree : ISafetyRule
     }
 }
 
-/// <summary>Figure 2's index invariants: lastApplied &lt;= commitIndex &lt;= last log index, all non-negative.</summary>
+/// <summary>
+/// Figure 2's index invariants: lastApplied &lt;= commitIndex &lt;= last log index, all non-negative, and commitIndex and
+/// lastApplied "increase monotonically" for as long as a node runs (a restart starts them again from 0: they are volatile).
+/// </summary>
 public sealed class IndexInvariants : ISafetyRule
 {
+    // Keyed by the node object: a restarted node is a new object, whose volatile state starts again at 0.
+    private readonly Dictionary<IRaftNode, (long CommitIndex, long LastApplied)> _last = new(ReferenceEqualityComparer.Instance);
+
     public string Name => "Index invariants";
 
     public string Section => "Figure 2";
@@ -231,6 +237,19 @@ public sealed class IndexInvariants : ISafetyRule
             {
                 return $"Node {node.Id} applied up to index {node.LastApplied} but has committed only up to {node.CommitIndex}; apply only committed entries.";
             }
+            if (_last.TryGetValue(node, out var before))
+            {
+                if (node.CommitIndex < before.CommitIndex)
+                {
+                    return $"Node {node.Id}'s commitIndex went down from {before.CommitIndex} to {node.CommitIndex}; it only increases (Figure 2). " +
+                           "A late AppendEntries carries an older leaderCommit: take it only when it is higher.";
+                }
+                if (node.LastApplied < before.LastApplied)
+                {
+                    return $"Node {node.Id}'s lastApplied went down from {before.LastApplied} to {node.LastApplied}; an entry is applied once, in order (Figure 2).";
+                }
+            }
+            _last[node] = (node.CommitIndex, node.LastApplied);
         }
         return null;
     }
