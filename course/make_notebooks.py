@@ -780,4 +780,203 @@ to each follower about once; and lost, duplicated and reordered messages never c
 Previous: [02-leader-election](02-leader-election.ipynb)
 '''),
 ])
-print("wrote notebooks 00 to 03")
+# ---------------------------------------------------------------- 04-committing-entries
+S = dict(slug="04-committing-entries", nn="04")
+write("04-committing-entries.ipynb", [
+    md(r"""
+# Chapter 4: Committing entries
+
+**You will build** the moment an entry becomes permanent, and what happens after: the leader's **commit rule**
+(an entry is committed once a majority stores it, but a leader counts replicas only for entries of its *own* term),
+the followers' rule for learning how far the log is committed, an **apply loop** that feeds committed commands, in
+order and once each, to a key-value store, and `SubmitAsync`, which answers a client only once its command is applied.
+
+**Paper**: §5.3 (committing), §5.4.2 and Figure 8 (why the current-term rule), Figure 2's Rules for Servers.
+"""),
+    md(r"""
+## The idea
+
+An entry is **committed** when the leader that created it has stored it on a majority: from then on every future
+leader holds it (§5.4.1's vote rule makes sure of that), so it is safe to apply. Each server then applies committed
+entries to its state machine in log order; since they all apply the same commands in the same order, and the state
+machine is deterministic, they all reach the same state (State Machine Safety, §5.4.3).
+
+One rule looks odd until you have seen Figure 8: **a leader never commits an entry of an earlier term by counting its
+replicas.** Here is the figure, with S1 to S5 and each box holding the term of its entry:
+
+```
+      (a)            (b)            (c)              (d)              (e)
+S1  [1 2]          [1 2]          [1 2 4]          [1 2 4]          [1 2 4]
+S2  [1 2]          [1 2]          [1 2]            [1 3]            [1 2 4]
+S3  [1]            [1]            [1 2]            [1 3]            [1 2 4]
+S4  [1]            [1]            [1]              [1 3]            [1]
+S5  [1]            [1 3]          [1 3]            [1 3]            [1 3]
+ S1 leads term 2  S5 leads term 3  S1 leads term 4   S5 wins term 5    or: S1 commits 4
+```
+
+In (c) the term-2 entry at index 2 sits on S1, S2 and S3: a majority. If S1 called it committed and applied it,
+(d) could still happen: S5, whose last entry is of term 3, wins votes from S2, S3 and S4, and overwrites index 2
+everywhere with its term-3 entry. A committed entry would be lost. If instead S1 first gets its *own* term-4 entry
+onto a majority (e), then S5 can no longer win, and index 2 is committed along with index 3.
+
+Followers learn the commit point from `leaderCommit` in every AppendEntries, but only up to the last entry that
+request vouched for: anything beyond it in their log may be a deposed leader's leftovers.
+"""),
+    todos("04", "04-committing-entries"),
+    md("## Build and load your code"),
+    code(BUILD.format(**S)),
+    code(LOAD.format(**S)),
+    md(r"""
+## A leader by hand
+
+A leader of a 3-node cluster takes a client's command. Nothing is committed until a follower acknowledges it; then
+the leader's own copy and the follower's make two of three. `SubmitAsync`'s task completes only after the apply.
+"""),
+    code(r"""
+var sent = new RecordingTransport();
+var context = new NodeContext(1, new[] { 2, 3 }, sent, TimeProvider.System, new Random(1),
+    Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, new SimStorage());
+var leader = new RaftNode(context);
+leader.ForceLeader(1);
+
+var put = leader.SubmitAsync(KeyValueStore.Put("x", "42"));
+leader.ApplyCommitted();
+display($"appended:      log {leader.Log.Count}, commitIndex {leader.CommitIndex}, lastApplied {leader.LastApplied}, client answered: {put.IsCompleted}");
+leader.Dispatch(new Envelope(2, 1, new AppendEntriesReply(1, Success: true, MatchIndex: 1)));
+leader.ApplyCommitted();
+display($"node 2 has it: log {leader.Log.Count}, commitIndex {leader.CommitIndex}, lastApplied {leader.LastApplied}, client answered: {put.IsCompleted} ({(put.IsCompletedSuccessfully ? put.Result : "-")})");
+""", expect="client answered: True (ok)"),
+    md(r"""
+## Three nodes commit and apply
+
+`SubmitAsync` on the leader, three times. On the timeline, a dark triangle on a lane marks where that node's
+commitIndex rises; a blue dot, where its apply loop applies entries. Followers commit a heartbeat later than the
+leader: they learn the commit point from the next AppendEntries.
+"""),
+    code(r"""
+var cluster = SimCluster.Create(new SimulationOptions { Seed = 1, NodeCount = 3 }, ctx => new RaftNode(ctx));
+cluster.RunUntil(() => cluster.LiveNodes.Any(n => n.Role == Role.Leader), TimeSpan.FromSeconds(2));
+var boss = cluster.LiveNodes.Single(n => n.Role == Role.Leader);
+var answers = new List<Task<string>>();
+foreach (var command in new[] { KeyValueStore.Put("x", "1"), KeyValueStore.Append("x", "2"), KeyValueStore.Get("x") })
+{
+    cluster.Do(() => answers.Add(boss.SubmitAsync(command)));
+    cluster.RunFor(TimeSpan.FromMilliseconds(40));
+}
+cluster.RunFor(TimeSpan.FromMilliseconds(250));
+display(answers.Select(t => t.IsCompletedSuccessfully ? t.Result : "(no answer)"));
+display(cluster.LiveNodes.Select(n => new { n.Id, n.Role, n.CommitIndex, n.LastApplied, x = ((KeyValueStore)n.StateMachine).Values.GetValueOrDefault("x") }));
+new Timeline(cluster.Trace, from: TimeSpan.FromMilliseconds(250)).Picture("Three commands committed and applied")
+"""),
+    md(r"""
+## Figure 8 on your code
+
+The next cell plays Figure 8 on five of your nodes. Election timeouts are a minute long, so nothing happens on its
+own: the cell decides who stands for election and when, and network partitions stand in for the crashes (chapter 4
+has no disk yet; a cut-off node keeps its memory, as a crashed node with a disk would).
+
+Before running it, predict S1's commitIndex at (c), when the term-2 entry at index 2 is on three of five servers.
+"""),
+    code(r"""
+var scripted = new RaftOptions { ElectionTimeoutMin = TimeSpan.FromSeconds(60), ElectionTimeoutMax = TimeSpan.FromSeconds(60) };
+SimCluster<RaftNode> Figure8(long seed) => SimCluster.Create(new SimulationOptions { Seed = seed, NodeCount = 5 }, ctx => new RaftNode(ctx, scripted));
+void Elect(SimCluster<RaftNode> c, int id, long term)
+{
+    c.Do(id, n => { n.CurrentTerm = term - 1; n.StartElection(); });
+    c.RunUntil(() => c.Node(id).Role == Role.Leader, TimeSpan.FromSeconds(1));
+    c.Note($"S{id} leads term {c.Node(id).CurrentTerm}");
+}
+string Logs(SimCluster<RaftNode> c) => string.Join("   ", c.LiveNodes.Select(n => $"S{n.Id} [{string.Join(" ", n.Log.Select(e => e.Term))}] commit {n.CommitIndex}"));
+
+// Plays (a) to (c), and returns the cluster.
+SimCluster<RaftNode> UpToC()
+{
+    var c = Figure8(1);
+    c.Start();
+    Elect(c, 1, 1);
+    c.Do(1, n => n.Submit(KeyValueStore.Put("x", "1")));
+    c.RunFor(TimeSpan.FromMilliseconds(300));                   // index 1 (term 1) everywhere, committed
+    Elect(c, 1, 2);                                             // (a)
+    c.Network.Partition(new[] { 1, 2 }, new[] { 3, 4, 5 });
+    c.Do(1, n => n.Submit(KeyValueStore.Put("x", "2")));
+    c.RunFor(TimeSpan.FromMilliseconds(100));
+    c.Network.Partition(new[] { 1 }, new[] { 2 }, new[] { 3, 4, 5 }); // (b): S1 "crashes"
+    Elect(c, 5, 3);
+    c.Network.Partition(new[] { 1 }, new[] { 2 }, new[] { 3, 4 }, new[] { 5 });
+    c.Do(5, n => n.Submit(KeyValueStore.Put("x", "3")));
+    c.RunFor(TimeSpan.FromMilliseconds(100));
+    c.Network.Partition(new[] { 1, 2, 3 }, new[] { 4 }, new[] { 5 }); // (c): S5 "crashes", S1 is back
+    Elect(c, 1, 4);
+    c.RunFor(TimeSpan.FromMilliseconds(500));
+    return c;
+}
+var fig8 = UpToC();
+display($"(c)  {Logs(fig8)}");
+display(fig8.Node(1).CommitIndex == 1
+    ? "S1 did not commit index 2: it is of term 2, and S1 leads term 4"
+    : $"S1 committed up to {fig8.Node(1).CommitIndex}: an entry of an earlier term, committed by counting replicas");
+new Timeline(fig8.Trace).Picture("Figure 8 (a) to (c) on your nodes")
+""", expect="S1 did not commit index 2"),
+    md(r"""
+## What if S1 had counted?
+
+Suppose S1's commit rule left out the term test. The next cell plays (a) to (c) again, then does what such a rule
+would: it sets S1's commitIndex to 2, so S1 applies `put x 2`. Then (d): S1 is cut off, and S5 stands for term 5.
+Predict whether S5 can win, and what the simulator's checks say.
+"""),
+    code(r"""
+var counted = UpToC();
+counted.Do(1, n => n.CommitIndex = 2);   // the mistake: index 2 is on a majority, so "committed"
+counted.RunFor(TimeSpan.FromMilliseconds(50));
+var verdict = "no safety rule broke";
+try
+{
+    counted.Network.Partition(new[] { 1 }, new[] { 2, 3, 4, 5 });   // (d): S1 "crashes"
+    Elect(counted, 5, 5);
+    counted.Do(5, n => n.Submit(KeyValueStore.Put("x", "5")));
+    counted.RunFor(TimeSpan.FromMilliseconds(300));
+}
+catch (SimulationFailedException e)
+{
+    verdict = $"{e.Rule}: {e.Sentence}";
+}
+display(verdict);
+display($"S1 applied x = {((KeyValueStore)counted.Node(1).StateMachine).Values["x"]}; S5's log: [{string.Join(" ", counted.Node(5).Log.Select(e => e.Command))}]");
+new Timeline(counted.Trace).Picture("Figure 8 (d) after a count of an old term's replicas")
+""", expect="Leader Completeness and State Machine Safety"),
+    md(r"""
+S5 wins term 5 with the votes of S2, S3 and S4: its last entry is of term 3, later than their term 2, so by §5.4.1
+its log is more up to date. It never held `put x 2`, which S1 already applied. The simulator stops at that moment:
+a leader lacks a committed entry (Leader Completeness), and S1's state machine would disagree with everyone else's
+forever. With the term test, S1 waits for its own term-4 entry to reach a majority (e), and then S5 cannot win.
+"""),
+    md(r"""
+## Experiments
+
+1. **Figure 8 (e).** After `UpToC()`, reconnect S1 with S2 and S3 (`Partition(new[] { 1, 2, 3 }, ...)`) and submit a
+   command on S1. When its task completes, cut S1 off and try to elect S5: it cannot get three votes.
+2. **No majority, no commit.** In a 5-node cluster, isolate three followers and submit on the leader: the task stays
+   incomplete, and so does every commitIndex, until the network heals.
+3. **A deposed leader's client.** Partition a leader with one follower away from the other three, submit on it,
+   let the majority elect a leader and commit something, then heal. The old leader's task fails with
+   `SubmitFailure.LeadershipLost`: it never says "ok" for a command that was overwritten.
+"""),
+    md(r"""
+## Run the gate
+
+```
+dotnet test tests/04-committing-entries
+```
+
+or leave `dotnet run --project tools/progress -- watch` running.
+
+It runs chapters 1 to 3's tests too. Chapter 4's: the commit rule by hand (majorities of every size from 1 to 7, the
+leader's own copy, the current-term rule, never going down), the followers' rule 5 (including a deposed leader's
+leftovers), apply in order and once, SubmitAsync's answers and failures, Figure 8 (c), (d) and (e) scripted as
+drawn, leader changes that never lose a committed entry, and agreement on an unreliable network. After every step
+of every cluster run the simulator checks that every server applies the same command at each index, in order, once.
+
+Previous: [03-log-replication](03-log-replication.ipynb)
+"""),
+])
+print("wrote notebooks 00 to 04")

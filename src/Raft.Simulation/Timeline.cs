@@ -152,6 +152,9 @@ public sealed class Timeline
             sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(x + 22)}\" y=\"18\">{label}</text>");
             x += 30 + label.Length * 6.2;
         }
+        sb.Append(CultureInfo.InvariantCulture, $"<path d=\"M{F(x + 9)} 19 l-5 -9 h10 z\" fill=\"#1b5e20\"/><text x=\"{F(x + 22)}\" y=\"18\">commit</text>");
+        x += 30 + 6 * 6.2;
+        sb.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{F(x + 9)}\" cy=\"14\" r=\"3\" fill=\"#0d47a1\"/><text x=\"{F(x + 22)}\" y=\"18\">apply</text>");
     }
 
     private void Axis(StringBuilder sb, int height)
@@ -213,9 +216,23 @@ public sealed class Timeline
                 {
                     termLabels.Add((x1 + 2, $"T{s.Term}{(s.Role == Role.Leader ? " leader" : "")}"));
                 }
-                if (previous is null || previous.LogLength != s.LogLength || previous.CommitIndex != s.CommitIndex)
+                if (previous is null || previous.LogLength != s.LogLength || previous.CommitIndex != s.CommitIndex || previous.LastApplied != s.LastApplied)
                 {
-                    logLabels.Add((x1 + 2, $"log {s.LogLength} · commit {s.CommitIndex}"));
+                    logLabels.Add((x1 + 2, s.LastApplied > 0
+                        ? $"log {s.LogLength} · commit {s.CommitIndex} · applied {s.LastApplied}"
+                        : $"log {s.LogLength} · commit {s.CommitIndex}"));
+                }
+                // Commit and apply marks: a dark tick on the lane's top edge where commitIndex rises, a blue dot on its
+                // bottom edge where entries are applied.
+                if (previous is not null && s.CommitIndex > previous.CommitIndex)
+                {
+                    sb.Append(CultureInfo.InvariantCulture,
+                        $"<path d=\"M{F(x1)} {F(y - Band / 2.0 + 6)} l-4 -7 h8 z\" fill=\"#1b5e20\"><title>n{node} commits up to index {s.CommitIndex} at {TraceEvent.Milliseconds(start)} ms</title></path>");
+                }
+                if (previous is not null && s.LastApplied > previous.LastApplied)
+                {
+                    sb.Append(CultureInfo.InvariantCulture,
+                        $"<circle cx=\"{F(x1)}\" cy=\"{F(y + Band / 2.0 - 3)}\" r=\"2.5\" fill=\"#0d47a1\"><title>n{node} applies up to index {s.LastApplied} at {TraceEvent.Milliseconds(start)} ms</title></circle>");
                 }
                 previous = s;
             }

@@ -41,8 +41,8 @@ public sealed class CommitRuleTests
     [Fact]
     public void An_earlier_terms_entry_is_not_committed_by_counting_its_replicas()
     {
-        // Figure 8 (c): the leader of term 4 holds index 2 from term 2; it is on a majority, yet not committed.
-        var leader = Leader(5, 4, 1, 2);
+        // Figure 8 (c): the leader of term 4 holds index 2 from term 2 and its own index 3; index 2 reaches a majority first.
+        var leader = Leader(5, 4, 1, 2, 4);
         leader.CommitIndex = 1;
 
         Ack(leader, 2, 2);
@@ -50,6 +50,11 @@ public sealed class CommitRuleTests
 
         leader.CommitIndex.ShouldBe(1, "§5.4.2, Figure 8: a leader never commits an entry of an earlier term by counting replicas. " +
             "Index 2 (term 2) is on 3 of 5 servers, but a candidate holding a term-3 entry there could still win and overwrite it.");
+
+        Ack(leader, 2, 3);
+        Ack(leader, 3, 3);
+
+        leader.CommitIndex.ShouldBe(3, "§5.4.2: once index 3, of the leader's own term, is on a majority, it is committed, and index 2 with it.");
     }
 
     [Fact]
@@ -90,12 +95,13 @@ public sealed class CommitRuleTests
     public void The_leaders_commitIndex_never_goes_down()
     {
         var leader = Leader(3, 2, 2, 2, 2);
-        leader.CommitIndex = 3;
+        Ack(leader, 2, 3);
+        leader.CommitIndex.ShouldBe(3, "§5.3: node 2 holds all three entries; with the leader's copy that is a majority of 3.");
 
+        Ack(leader, 3, 1);
         leader.AdvanceCommitIndex();
-        Ack(leader, 2, 1);
 
-        leader.CommitIndex.ShouldBe(3, "Figure 2: commitIndex increases monotonically; a smaller majority index must not lower it.");
+        leader.CommitIndex.ShouldBe(3, "Figure 2: commitIndex increases monotonically; another acknowledgement of a lower index must not lower it.");
     }
 
     [Fact]

@@ -63,21 +63,24 @@ public sealed class FollowerCommitTests
     [Fact]
     public void A_rejected_request_commits_nothing()
     {
-        var node = Follower(1, 1);
+        var node = Follower();
+        Receive(node, 1, 0, 0, 1, 1, 1);
+        node.CommitIndex.ShouldBe(1, "Figure 2, AppendEntries rule 5: the follower takes leaderCommit 1.");
 
-        Receive(node, 2, 2, 2, 2);
+        Receive(node, 2, 2, 2, 5);
 
-        node.CommitIndex.ShouldBe(0, "§5.3: a request that fails the consistency check proves nothing about this log; commit nothing from it.");
+        node.CommitIndex.ShouldBe(1, "§5.3: a request that fails the consistency check (index 2 is of term 1, not 2) proves nothing about this log; commit nothing from it.");
     }
 
     [Fact]
     public void A_request_from_an_old_term_commits_nothing()
     {
-        var node = Follower(1, 1);
-        node.CurrentTerm = 3;
+        var node = Follower();
+        Receive(node, 3, 0, 0, 1, 3, 3);
+        node.CommitIndex.ShouldBe(1, "Figure 2, AppendEntries rule 5: the follower takes leaderCommit 1 from the leader of term 3.");
 
-        Receive(node, 2, 2, 1, 2);
+        Receive(node, 2, 2, 3, 2);
 
-        node.CommitIndex.ShouldBe(0, "Figure 2, AppendEntries rule 1: a request from an older term is refused, leaderCommit included.");
+        node.CommitIndex.ShouldBe(1, "Figure 2, AppendEntries rule 1: a request from an older term is refused, leaderCommit included.");
     }
 }

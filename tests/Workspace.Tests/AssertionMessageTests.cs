@@ -12,7 +12,7 @@ public sealed class AssertionMessageTests
     private static readonly Dictionary<string, int> ArgumentsBeforeMessage = new()
     {
         ["ShouldBeTrue"] = 0, ["ShouldBeFalse"] = 0, ["ShouldBeNull"] = 0, ["ShouldNotBeNull"] = 0, ["ShouldBeEmpty"] = 0,
-        ["ShouldNotBeEmpty"] = 0, ["ShouldHaveSingleItem"] = 0, ["ShouldNotBeNullOrWhiteSpace"] = 0,
+        ["ShouldNotBeEmpty"] = 0, ["ShouldHaveSingleItem"] = 0, ["ShouldBeOfType"] = 0, ["ShouldNotBeNullOrWhiteSpace"] = 0,
         ["ShouldBe"] = 1, ["ShouldNotBe"] = 1, ["ShouldContain"] = 1, ["ShouldNotContain"] = 1, ["ShouldBeGreaterThan"] = 1,
         ["ShouldBeLessThan"] = 1, ["ShouldBeGreaterThanOrEqualTo"] = 1, ["ShouldBeLessThanOrEqualTo"] = 1, ["ShouldAllBe"] = 1,
         ["ShouldMatch"] = 1, ["ShouldContainKey"] = 1, ["ShouldContainKeyAndValue"] = 2, ["ShouldBeInRange"] = 2,
