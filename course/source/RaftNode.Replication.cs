@@ -39,6 +39,10 @@ public sealed partial class RaftNode
         {
             SendAppendEntries(peer);
         }
+        //@since 05
+        // The leader's own copy counts toward the majority only once it is on its disk (a cluster of one sends nothing).
+        Persist();
+        //@end
         //@since 04
         // A cluster of one has its majority already.
         AdvanceCommitIndex();

@@ -33,6 +33,10 @@ public sealed partial class RaftNode : IRaftNode
         //@since 04
         StateMachine = stateMachine ?? new KeyValueStore();
         //@end
+        //@since 05
+        // A node (re)starts from what it saved: Figure 2's persistent state. The rest is volatile and starts afresh.
+        Restore();
+        //@end
     }
 
     public int Id => _context.Id;
@@ -134,5 +138,20 @@ public sealed partial class RaftNode : IRaftNode
         }
     }
 
-    private void Send(int to, IMessage message) => _context.Transport.Send(to, message);
+    //@before 05
+    //~ private void Send(int to, IMessage message) => _context.Transport.Send(to, message);
+    //@end
+    //@since 05
+    /// <summary>Sends a message, after saving everything it may depend on (Figure 2).</summary>
+    private void Send(int to, IMessage message)
+    {
+        //@todo 05 PersistBeforeSend: Figure 2: persistent state is "updated on stable storage before responding to RPCs". Every message this node sends (a vote, a reply that acknowledges entries, a request in its new term) promises something about its term, its vote or its log; once the message is out, a crash must not be able to take the promise back. So nothing leaves before what it depends on is saved.
+        Persist();
+        _context.Transport.Send(to, message);
+        //@starter
+        //~ // For now: send without saving, as chapters 1 to 4 did.
+        //~ _context.Transport.Send(to, message);
+        //@end
+    }
+    //@end
 }

@@ -42,6 +42,11 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
         Trace = new Trace(options.Seed, options.NodeCount);
         NodeIds = Enumerable.Range(1, options.NodeCount).ToArray();
         _slots = NodeIds.Select(id => new Slot(id)).ToArray();
+        foreach (var slot in _slots)
+        {
+            // A save that a test cut short stops the node at once (see SimStorage.CrashDuringNextSave).
+            slot.Storage.CrashNode = () => slot.Dying = true;
+        }
         _rules = options.SafetyRules();
         Network = new SimNetwork(options.Network, NodeIds, Time, _scheduler,
             new Random(Seeds.Derive(options.Seed, stream: 0)), Trace, IsUp, e => SlotOf(e.To).Node?.Deliver(e));
@@ -130,7 +135,14 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
         Start();
         using var scope = _scheduler.Enter();
         ThrowIfFailed();
-        action();
+        try
+        {
+            action();
+        }
+        catch (SimulatedCrashException)
+        {
+            // A save the test cut short: the node is down from this instant (AfterStep stops it).
+        }
         AfterStep();
         Pump(Now, null);
     }
@@ -165,14 +177,20 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
                 "outside the simulation. Pass the token to every Task.Delay and ReadAsync.", null);
             ThrowIfFailed();
         }
-        slot.Stop.Dispose();
+        FinishCrash(slot);
+        AfterStep();
+    }
+
+    private void FinishCrash(Slot slot)
+    {
+        slot.Stop!.Dispose();
         slot.Node = null;
         slot.Stop = null;
         slot.Run = null;
         slot.Stopping = false;
-        Trace.Add(new NodeCrashed(Now, id));
-        _changed.Add(id);
-        AfterStep();
+        slot.Dying = false;
+        Trace.Add(new NodeCrashed(Now, slot.Id));
+        _changed.Add(slot.Id);
     }
 
     /// <summary>Restarts crashed node <paramref name="id"/> from its storage, with fresh memory.</summary>
@@ -234,7 +252,7 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
         var context = new NodeContext(
             id,
             NodeIds.Where(p => p != id).ToArray(),
-            new NodeTransport(Network, id),
+            new NodeTransport(this, slot),
             Time,
             new Random(Seeds.Derive(Seed, stream: 1, id, slot.Incarnation)),
             new SimLogger(id, Time, _scheduler, Trace, Options.TraceLogLevel, Options.Loggers?.CreateLogger($"n{id}")),
@@ -281,6 +299,10 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
                 try
                 {
                     ran = _scheduler.RunOne();
+                }
+                catch (SimulatedCrashException)
+                {
+                    ran = true; // a save the test cut short: the node is down (AfterStep stops it)
                 }
                 catch (Exception e)
                 {
@@ -330,6 +352,20 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
         }
         foreach (var slot in _slots)
         {
+            if (slot.Dying && slot.Stop is not null)
+            {
+                // Crashed in the middle of a save: stop its loops, and once they have stopped it is down.
+                slot.Stopping = true;
+                if (!slot.Stop.IsCancellationRequested)
+                {
+                    slot.Stop.Cancel();
+                }
+                if (slot.Run is { IsCompleted: true })
+                {
+                    FinishCrash(slot);
+                }
+                continue;
+            }
             if (slot.Run is { IsCompleted: true } run && !slot.Stopping)
             {
                 if (run.IsFaulted)
@@ -414,12 +450,57 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
         public CancellationTokenSource? Stop;
         public Task? Run;
         public bool Stopping;
+        public bool Dying;
         public int Incarnation;
         public Observation? Last;
     }
 
-    private sealed class NodeTransport(SimNetwork network, int from) : ITransport
+    private sealed class NodeTransport(SimCluster<TNode> cluster, Slot slot) : ITransport
     {
-        public void Send(int to, IMessage message) => network.Send(from, to, message);
+        public void Send(int to, IMessage message)
+        {
+            if (slot.Dying)
+            {
+                return; // the node crashed during a save in this very step: nothing more leaves it
+            }
+            if (cluster.Options.RequirePersistBeforeSend && slot.Node is { } node && Unsaved(node, slot.Storage) is { } what)
+            {
+                cluster.Fail("Persist before answering", "Figure 2",
+                    $"Node {slot.Id} sent {message.GetType().Name} to node {to} while {what}. Figure 2: persistent state is " +
+                    "\"updated on stable storage before responding to RPCs\": a crash right after this message would make the node " +
+                    "forget what the message promised (a vote, a term, entries it acknowledged).", null);
+            }
+            cluster.Network.Send(slot.Id, to, message);
+        }
+
+        /// <summary>What of Figure 2's persistent state differs between the node's memory and its storage; null if nothing.</summary>
+        private static string? Unsaved(IRaftNode node, SimStorage saved)
+        {
+            if (node.CurrentTerm != saved.CurrentTerm)
+            {
+                return $"its currentTerm is {node.CurrentTerm} but its storage holds {saved.CurrentTerm}";
+            }
+            if (node.VotedFor != saved.VotedFor)
+            {
+                return $"its votedFor is {Show(node.VotedFor)} but its storage holds {Show(saved.VotedFor)}";
+            }
+            var log = node.Log;
+            var disk = saved.Log;
+            if (log.Count != disk.Count)
+            {
+                return $"its log has {log.Count} entries but its storage holds {disk.Count}";
+            }
+            // The last entry and one in the middle: cheap, and enough to catch a log saved before it changed.
+            foreach (var i in new[] { log.Count - 1, log.Count / 2 })
+            {
+                if (i >= 0 && i < log.Count && !Equals(log[i], disk[i]))
+                {
+                    return $"its entry at index {i + 1} is {log[i]} but its storage holds {disk[i]}";
+                }
+            }
+            return null;
+        }
+
+        private static string Show(int? vote) => vote is { } v ? $"node {v}" : "nobody";
     }
 }

@@ -25,6 +25,12 @@ public sealed record SimulationOptions
     public ILoggerFactory? Loggers { get; init; }
 
     /// <summary>
+    /// Check, at every message a node sends, that its currentTerm, votedFor and log are what its storage holds
+    /// (Figure 2: persistent state is saved "before responding to RPCs"). Chapter 5 on; earlier chapters save nothing.
+    /// </summary>
+    public bool RequirePersistBeforeSend { get; init; }
+
+    /// <summary>
     /// Work items allowed at one simulated instant before the run is declared stuck: a loop that
     /// never awaits a delay would otherwise keep the clock from ever moving.
     /// </summary>

@@ -88,7 +88,9 @@ public sealed class AppliedHistory : ISafetyRule
 public static class Committing
 {
     /// <summary>A cluster whose state machines report to <paramref name="history"/>.</summary>
-    public static SimCluster<RaftNode> Create(long seed, AppliedHistory history, int nodes = 3, NetworkOptions? network = null, RaftOptions? raft = null) =>
+    /// <param name="requirePersist">Check that every message leaves only after its sender saved its state (chapter 5 on).</param>
+    public static SimCluster<RaftNode> Create(long seed, AppliedHistory history, int nodes = 3, NetworkOptions? network = null, RaftOptions? raft = null,
+        bool requirePersist = false) =>
         SimCluster.Create(
             new SimulationOptions
             {
@@ -96,6 +98,7 @@ public static class Committing
                 NodeCount = nodes,
                 Network = network ?? NetworkOptions.Reliable,
                 SafetyRules = () => [.. SafetyRules.Figure3(), history],
+                RequirePersistBeforeSend = requirePersist,
             },
             context => new RaftNode(context, raft, history.For(context.Id)));
 
@@ -107,12 +110,13 @@ public static class Committing
         int nodes = 3,
         NetworkOptions? network = null,
         RaftOptions? raft = null,
+        bool requirePersist = false,
         [CallerFilePath] string file = "",
         [CallerMemberName] string test = "")
     {
         AppliedHistory history = new();
         Scenario.ForSeeds(seeds, rule, cluster => body(cluster, history), nodes, network, raft,
-            build: seed => Create(seed, history = new AppliedHistory(), nodes, network, raft), file: file, test: test);
+            build: seed => Create(seed, history = new AppliedHistory(), nodes, network, raft, requirePersist), file: file, test: test);
     }
 
     /// <summary>Submits <paramref name="command"/> to <paramref name="node"/> on the simulation and returns the client's task.</summary>
@@ -120,7 +124,8 @@ public static class Committing
     {
         Task<string>? task = null;
         cluster.Do(() => task = node.SubmitAsync(command));
-        return task!;
+        // No task: the node crashed while saving the command (chapter 5's torn saves).
+        return task ?? Task.FromException<string>(new SubmitFailedException(SubmitFailure.Stopped, null, $"Node {node.Id} crashed while accepting the command."));
     }
 
     /// <summary>Runs until <paramref name="task"/> completes; fails with what the cluster looks like if it does not within <paramref name="within"/>.</summary>
@@ -169,9 +174,12 @@ public static class Committing
     public static long AwaitConverged(this SimCluster<RaftNode> cluster, TimeSpan within)
     {
         var deadline = cluster.Now + within;
+        // Converged: a leader whose whole log is committed (so it holds an entry of its own term, §5.4.2), and every
+        // live node has applied exactly that much.
         bool Converged() =>
-            cluster.LiveNodes.Select(n => n.LastApplied).Distinct().Count() == 1 &&
-            cluster.LiveNodes.All(n => n.LastApplied == cluster.LiveNodes.Max(m => m.CommitIndex));
+            cluster.LiveNodes.Where(n => n.Role == Role.Leader).ToList() is [var leader] &&
+            leader.CommitIndex == leader.Log.Count &&
+            cluster.LiveNodes.All(n => n.LastApplied == leader.CommitIndex);
         while (!Converged() && cluster.Now < deadline)
         {
             if (!cluster.RunUntil(Converged, TimeSpan.FromMilliseconds(500)) && cluster.LiveNodes.FirstOrDefault(n => n.Role == Role.Leader) is { } leader)

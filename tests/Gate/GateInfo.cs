@@ -36,4 +36,23 @@ public static class GateInfo
                 : throw new ArgumentException($"RAFT_SEED must be a whole number, such as RAFT_SEED=7; it is \"{text}\".");
         }
     }
+
+    /// <summary>
+    /// How many seeds a randomized scenario that honours it should run (RAFT_SEEDS=N, a soak), if set. RAFT_SEED, which
+    /// replays one seed, wins over it.
+    /// </summary>
+    public static int? SeedCount
+    {
+        get
+        {
+            var text = Environment.GetEnvironmentVariable("RAFT_SEEDS");
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return null;
+            }
+            return int.TryParse(text, out var count) && count > 0
+                ? count
+                : throw new ArgumentException($"RAFT_SEEDS must be a positive whole number, such as RAFT_SEEDS=10000; it is \"{text}\".");
+        }
+    }
 }
