@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
@@ -22,6 +23,7 @@ public sealed partial class RaftNode : IRaftNode
     {
         _context = context;
         _logger = context.Logger;
+        Peers = [.. context.Peers];
         Options = options ?? new RaftOptions();
         Options.Validate();
     }
@@ -29,7 +31,8 @@ public sealed partial class RaftNode : IRaftNode
     public int Id => _context.Id;
 
     /// <summary>The other servers of the cluster.</summary>
-    public IReadOnlyList<int> Peers => _context.Peers;
+    // An ImmutableArray, so that `foreach (var peer in Peers)`, which runs for every message, allocates nothing.
+    public ImmutableArray<int> Peers { get; }
 
     public RaftOptions Options { get; }
 

@@ -1,13 +1,10 @@
-using System.Threading.Channels;
-
 namespace Raft;
 
 public sealed partial class RaftNode
 {
-    // Holds at most one wake-up: however often CommitIndex rises before the apply loop runs, it applies once,
-    // everything up to the latest commitIndex.
-    private readonly Channel<bool> _commitAdvanced =
-        Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    // Set each time CommitIndex is set. However often commitIndex rose before the apply loop looks, it wakes once and
+    // applies everything up to the latest commitIndex.
+    private readonly AsyncSignal _commitAdvanced = new();
 
     // Commands this node accepted as leader and whose result a client awaits, by log index, with the term they went in.
     private readonly Dictionary<long, (long Term, TaskCompletionSource<string> Client)> _pending = [];
@@ -44,11 +41,11 @@ public sealed partial class RaftNode
     /// </summary>
     private async Task RunApplyLoopAsync(CancellationToken cancellationToken)
     {
-        // TODO(ch04): ApplyLoop: One more loop beside the inbox, the heartbeats and the leader check. It sleeps until commitIndex rises (setting CommitIndex puts a wake-up in _commitAdvanced, a channel that holds at most one), then applies everything committed so far. Like every loop it waits rather than spins while there is nothing to do, and it stops with the token.
+        // TODO(ch04): ApplyLoop: One more loop beside the inbox, the heartbeats and the leader check. It sleeps until commitIndex rises (setting CommitIndex sets the signal _commitAdvanced), then applies everything committed so far. Like every loop it waits rather than spins while there is nothing to do, and it stops with the token.
         // For now: wake up and apply nothing, so the loop waits politely while you write the rest.
-        while (await _commitAdvanced.Reader.WaitToReadAsync(cancellationToken))
+        while (!cancellationToken.IsCancellationRequested)
         {
-            _commitAdvanced.Reader.TryRead(out _);
+            await _commitAdvanced.WaitAsync(cancellationToken);
         }
     }
 

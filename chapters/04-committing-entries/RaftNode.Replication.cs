@@ -33,9 +33,12 @@ public sealed partial class RaftNode
             return SubmitResult.NotLeader(LeaderId);
         }
         Log.Add(new LogEntry(CurrentTerm, command));
-        foreach (var peer in Peers.Where(NothingInFlight))
+        foreach (var peer in Peers)
         {
-            SendAppendEntries(peer);
+            if (NothingInFlight(peer))
+            {
+                SendAppendEntries(peer);
+            }
         }
         // A cluster of one has its majority already.
         AdvanceCommitIndex();

@@ -33,9 +33,12 @@ public sealed partial class RaftNode
             return SubmitResult.NotLeader(LeaderId);
         }
         Log.Add(new LogEntry(CurrentTerm, command));
-        foreach (var peer in Peers.Where(NothingInFlight))
+        foreach (var peer in Peers)
         {
-            SendAppendEntries(peer);
+            if (NothingInFlight(peer))
+            {
+                SendAppendEntries(peer);
+            }
         }
         // The leader's own copy counts toward the majority only once it is on its disk (a cluster of one sends nothing).
         Persist();

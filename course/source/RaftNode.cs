@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
@@ -28,6 +29,7 @@ public sealed partial class RaftNode : IRaftNode
     {
         _context = context;
         _logger = context.Logger;
+        Peers = [.. context.Peers];
         Options = options ?? new RaftOptions();
         Options.Validate();
         //@since 04
@@ -42,7 +44,8 @@ public sealed partial class RaftNode : IRaftNode
     public int Id => _context.Id;
 
     /// <summary>The other servers of the cluster.</summary>
-    public IReadOnlyList<int> Peers => _context.Peers;
+    // An ImmutableArray, so that `foreach (var peer in Peers)`, which runs for every message, allocates nothing.
+    public ImmutableArray<int> Peers { get; }
 
     public RaftOptions Options { get; }
 
@@ -76,7 +79,7 @@ public sealed partial class RaftNode : IRaftNode
         {
             _commitIndex = value;
             // Wakes the apply loop (§5.3: once committed, an entry is applied).
-            _commitAdvanced.Writer.TryWrite(true);
+            _commitAdvanced.Set();
         }
     }
     //@end

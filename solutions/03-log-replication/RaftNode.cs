@@ -1,4 +1,5 @@
 // Reference solution, generated from course/source by tools/chaptergen. Edit the source, not this file.
+using System.Collections.Immutable;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
@@ -23,6 +24,7 @@ public sealed partial class RaftNode : IRaftNode
     {
         _context = context;
         _logger = context.Logger;
+        Peers = [.. context.Peers];
         Options = options ?? new RaftOptions();
         Options.Validate();
     }
@@ -30,7 +32,8 @@ public sealed partial class RaftNode : IRaftNode
     public int Id => _context.Id;
 
     /// <summary>The other servers of the cluster.</summary>
-    public IReadOnlyList<int> Peers => _context.Peers;
+    // An ImmutableArray, so that `foreach (var peer in Peers)`, which runs for every message, allocates nothing.
+    public ImmutableArray<int> Peers { get; }
 
     public RaftOptions Options { get; }
 

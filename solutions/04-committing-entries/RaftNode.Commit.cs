@@ -1,14 +1,11 @@
 // Reference solution, generated from course/source by tools/chaptergen. Edit the source, not this file.
-using System.Threading.Channels;
-
 namespace Raft;
 
 public sealed partial class RaftNode
 {
-    // Holds at most one wake-up: however often CommitIndex rises before the apply loop runs, it applies once,
-    // everything up to the latest commitIndex.
-    private readonly Channel<bool> _commitAdvanced =
-        Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    // Set each time CommitIndex is set. However often commitIndex rose before the apply loop looks, it wakes once and
+    // applies everything up to the latest commitIndex.
+    private readonly AsyncSignal _commitAdvanced = new();
 
     // Commands this node accepted as leader and whose result a client awaits, by log index, with the term they went in.
     private readonly Dictionary<long, (long Term, TaskCompletionSource<string> Client)> _pending = [];
@@ -32,7 +29,14 @@ public sealed partial class RaftNode
         // Terms never fall along a log, so once an entry is of an earlier term, so are all before it.
         for (var n = LastLogIndex(); n > CommitIndex && TermAt(n) == CurrentTerm; n--)
         {
-            var replicas = 1 + Peers.Count(p => MatchIndex.GetValueOrDefault(p) >= n);
+            var replicas = 1; // the leader's own copy
+            foreach (var peer in Peers)
+            {
+                if (MatchIndex.GetValueOrDefault(peer) >= n)
+                {
+                    replicas++;
+                }
+            }
             if (HasMajority(replicas))
             {
                 CommitIndex = n;
@@ -61,9 +65,9 @@ public sealed partial class RaftNode
     /// </summary>
     private async Task RunApplyLoopAsync(CancellationToken cancellationToken)
     {
-        while (await _commitAdvanced.Reader.WaitToReadAsync(cancellationToken))
+        while (!cancellationToken.IsCancellationRequested)
         {
-            _commitAdvanced.Reader.TryRead(out _);
+            await _commitAdvanced.WaitAsync(cancellationToken);
             ApplyCommitted();
         }
     }

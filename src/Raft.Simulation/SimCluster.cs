@@ -410,8 +410,9 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
         {
             return;
         }
-        foreach (var rule in _rules)
+        for (var i = 0; i < _rules.Count; i++)
         {
+            var rule = _rules[i];
             if (rule.Check(_live, _changed) is { } sentence)
             {
                 Fail(rule.Name, rule.Section, sentence, null);

@@ -11,6 +11,14 @@ internal static class Watchdog
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
     private static readonly object Gate = new();
     private static readonly List<WeakReference<SimulationScheduler>> Watched = [];
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SimulationScheduler, StrongBox> Seen = [];
+    private static readonly TimeSpan Every = Limit / 4;
+
+    private sealed class StrongBox
+    {
+        public long Mark = -1;
+        public int Checks;
+    }
     private static Timer? _timer;
 
     public static void Watch(SimulationScheduler scheduler)
@@ -20,7 +28,7 @@ internal static class Watchdog
             Watched.RemoveAll(w => !w.TryGetTarget(out _));
             Watched.Add(new WeakReference<SimulationScheduler>(scheduler));
             // A real timer on purpose: it watches the simulation from outside and never posts into it.
-            _timer ??= new Timer(_ => Check(), null, Limit / 4, Limit / 4);
+            _timer ??= new Timer(_ => Check(), null, Every, Every);
         }
     }
 
@@ -30,7 +38,16 @@ internal static class Watchdog
         {
             foreach (var weak in Watched)
             {
-                if (weak.TryGetTarget(out var s) && s.StuckFor() > Limit)
+                if (!weak.TryGetTarget(out var s))
+                {
+                    continue;
+                }
+                // The same step still running at every check for Limit: stuck.
+                var mark = s.StepMark;
+                var seen = Seen.GetOrCreateValue(s);
+                seen.Checks = mark % 2 == 1 && mark == seen.Mark ? seen.Checks + 1 : 0;
+                seen.Mark = mark;
+                if (seen.Checks * Every >= Limit)
                 {
                     var message =
                         $"The simulation has been stuck inside one step for over {Limit.TotalSeconds:0} s of real time: node code is in a loop " +

@@ -22,7 +22,7 @@ foreach (var (option, range) in new[] { (nodesOption, (1, 9)), (seedsOption, (1,
         }
     });
 }
-var root = new RootCommand("Times the simulator on chapter 3's reference: elections, replication, an unreliable network, a crash and restart per run.")
+var root = new RootCommand("Times the simulator on chapter 5's reference: elections, replication, an unreliable network, a crash and restart per run.")
 {
     nodesOption, seedsOption, secondsOption, rateOption, noChecks,
 };
@@ -57,22 +57,25 @@ for (var seed = 1; seed <= seeds; seed++)
     events += e;
 }
 var wall = watch.Elapsed.TotalSeconds;
+var gcPause = GC.GetTotalPauseDuration().TotalSeconds;
 var simulated = (double)seeds * seconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{nodes} nodes of chapter 3's reference, {seeds} seeds x {seconds} simulated s, unreliable network, {rate} commands/s, one crash and restart per run{(Checks ? "" : ", no safety checks")}"));
+    $"{nodes} nodes of chapter 5's reference, {seeds} seeds x {seconds} simulated s, unreliable network, {rate} commands/s, one crash and restart per run{(Checks ? "" : ", no safety checks")}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"wall {wall:0.00} s, {seeds / wall:0} seeds/s, {simulated / wall:0}x real time, {steps / wall / 1e6:0.00} M steps/s, {events / seeds} trace events per run, logs up to {LongestLog} entries"));
+    $"wall {wall:0.00} s, {seeds / wall:0} seeds/s, {simulated / wall:0}x real time, {steps / wall / 1e6:0.00} M steps/s, {events / seeds} trace events per run, logs up to {LongestLog} entries, up to {Applied} applied; {GC.CollectionCount(0)} collections, {gcPause:0.00} s paused in all"));
 return 0;
 
 static (long Steps, int Events) Run(int nodes, int seed, int seconds, int rate)
 {
-    // Chapter 3's reference: nodes elect their leader, and a client submits a command every 50 ms to
-    // whichever node leads; halfway through, one node crashes for a second.
+    // Chapter 5's reference: nodes elect their leader, a client submits commands every 50 ms to whichever node leads,
+    // entries are committed and applied, and every message leaves after its sender saved (checked); halfway through,
+    // one node crashes for a second and comes back from its storage.
     using var cluster = SimCluster.Create(
         new SimulationOptions
         {
             Seed = seed, NodeCount = nodes, Network = NetworkOptions.Unreliable, TraceLogLevel = LogLevel.Warning,
             SafetyRules = Checks ? SafetyRules.Figure3 : () => [],
+            RequirePersistBeforeSend = Checks,
         },
         context => new RaftNode(context));
     var step = TimeSpan.FromMilliseconds(50);
@@ -96,13 +99,14 @@ static (long Steps, int Events) Run(int nodes, int seed, int seconds, int rate)
             {
                 for (var i = 0; i < perStep; i++)
                 {
-                    leader.Submit($"c{++command}");
+                    leader.Submit(KeyValueStore.Put($"k{++command % 16}", $"{command}"));
                 }
             });
         }
         cluster.RunFor(step);
     }
     LongestLog = Math.Max(LongestLog, cluster.LiveNodes.Max(n => n.Log.Count));
+    Applied = Math.Max(Applied, cluster.LiveNodes.Max(n => n.LastApplied));
     return (cluster.Steps, cluster.Trace.Events.Count);
 }
 
@@ -110,6 +114,9 @@ static (long Steps, int Events) Run(int nodes, int seed, int seconds, int rate)
 internal static partial class Program
 {
     public static int LongestLog;
+
+    /// <summary>The most entries any node applied in a run.</summary>
+    public static long Applied;
 
     /// <summary>Whether the runs check the Figure 3 rules after every step.</summary>
     public static bool Checks = true;

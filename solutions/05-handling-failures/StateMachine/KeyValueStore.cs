@@ -13,6 +13,11 @@ public sealed class KeyValueStore : IStateMachine
 {
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
 
+    // Looks keys up by a slice of the command, so applying a command allocates only what it stores.
+    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _byKey;
+
+    public KeyValueStore() => _byKey = _values.GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>The index of the last command applied, 0 before the first.</summary>
     public long LastIndex { get; private set; }
 
@@ -34,20 +39,28 @@ public sealed class KeyValueStore : IStateMachine
                 $"Applied index {index} after index {LastIndex}: entries must be applied in index order, each exactly once (§5.3).");
         }
         LastIndex = index;
-        var parts = command.Split(' ', 3);
-        return parts switch
+        // "verb key" or "verb key value", where the value is the rest of the line.
+        var text = command.AsSpan();
+        var verbEnd = text.IndexOf(' ');
+        var verb = verbEnd < 0 ? text : text[..verbEnd];
+        var rest = verbEnd < 0 ? [] : text[(verbEnd + 1)..];
+        var keyEnd = rest.IndexOf(' ');
+        var key = keyEnd < 0 ? rest : rest[..keyEnd];
+        var value = keyEnd < 0 ? [] : rest[(keyEnd + 1)..];
+        switch (verb)
         {
-            ["put", var key, var value] => Set(key, value, "ok"),
-            ["append", var key, var value] => Set(key, _values.GetValueOrDefault(key, "") + value, null),
-            ["get", var key] => _values.GetValueOrDefault(key, ""),
-            _ => string.Create(CultureInfo.InvariantCulture, $"error: '{command}' is not put KEY VALUE, append KEY VALUE or get KEY"),
-        };
-    }
-
-    private string Set(string key, string value, string? answer)
-    {
-        _values[key] = value;
-        return answer ?? value;
+            case "put" when key.Length > 0 && keyEnd >= 0:
+                _byKey[key] = value.ToString();
+                return "ok";
+            case "append" when key.Length > 0 && keyEnd >= 0:
+                var appended = _byKey.TryGetValue(key, out var old) ? string.Concat(old, value) : value.ToString();
+                _byKey[key] = appended;
+                return appended;
+            case "get" when key.Length > 0 && keyEnd < 0:
+                return _byKey.TryGetValue(key, out var found) ? found : "";
+            default:
+                return string.Create(CultureInfo.InvariantCulture, $"error: '{command}' is not put KEY VALUE, append KEY VALUE or get KEY");
+        }
     }
 
     private static string CheckKey(string key) =>
