@@ -140,8 +140,8 @@ public sealed class PersistenceTests
         node.Dispatch(new Envelope(1, 2, new AppendEntries(1, 1, 1000, 1, [new LogEntry(1, "put k w")], 0)));
         node.Dispatch(new Envelope(1, 2, new AppendEntries(1, 1, 1001, 1, [], 0)));
 
-        storage.EntriesWritten.ShouldBe(1, "One new entry means one entry written: a node must not rewrite its 1,000 saved entries for every message (a disk write is slow).");
-        storage.TermSaves.ShouldBe(0, "The term and vote did not change, so they are not written again.");
+        storage.EntriesWritten.ShouldBe(1, "Figure 2 keeps the log on stable storage, and one new entry means one entry written: a node must not rewrite its 1,000 saved entries for every message (a disk write is slow).");
+        storage.TermSaves.ShouldBe(0, "Figure 2: the term and vote did not change, so they are not written again.");
         node.Log.Count.ShouldBe(1001, "The entry was appended.");
     }
 }

@@ -20,7 +20,6 @@ public sealed class ProgressToolTests
     [InlineData("`check 0`: the chapter is a number from 1 to 5.", "check", "0")]
     [InlineData("`reset 9`: the chapter is a number from 1 to 5.", "reset", "9")]
     [InlineData("`2` is not a command, option or argument it knows.", "compare", "1", "2")]
-    [InlineData("Chapter 5 (Handling failures) is not written yet", "hint", "5")]
     [InlineData("Chapter 1 has no TODO called `Bogus`; its TODOs are", "hint", "1", "Bogus")]
     [InlineData("`watch --chapter 7`: the chapter is a number from 1 to 5.", "watch", "--chapter", "7")]
     [InlineData("--against takes `chapters` (your code) or `solutions` (the reference).", "status", "--against", "mine")]
