@@ -57,7 +57,7 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
         rootCommand.Options.Add(against);
         rootCommand.SetAction(p => Status(p.GetValue(against)!));
 
-        var chapterOption = new Option<string?>("--chapter") { Description = "Watch this chapter instead of the current one." };
+        var chapterOption = new Option<string?>("--chapter") { Description = "Watch this chapter instead of the current one, and stay on it once it is green." };
         var once = new Option<bool>("--once") { Description = "Give one verdict and stop (exit 0 if the chapter is green)." };
         var noConfirm = new Option<bool>("--no-confirm") { Description = "When the chapter turns green, do not confirm it with `dotnet test`." };
         var watch = new Command("watch", "Re-run the current chapter's gate whenever you save, with a short verdict.") { against, chapterOption, once, noConfirm };

@@ -17,7 +17,10 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
     private readonly FastGate _gate = new(course);
     private int _verdicts;
 
-    /// <param name="start">The chapter to watch; null for the first ready chapter whose gate is not green.</param>
+    /// <param name="start">
+    /// The chapter to watch, and stay on once green (the learner chose it); null for the first ready chapter whose gate
+    /// is not green, moving on to the next chapter each time one turns green.
+    /// </param>
     /// <param name="once">Give one verdict and return: 0 if green, 1 if not.</param>
     public int Run(Chapter? start, bool once)
     {
@@ -50,17 +53,19 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
             if (run.Green && (confirmed.Contains(chapter.Number) || Confirm(chapter)))
             {
                 confirmed.Add(chapter.Number);
-                var next = course.Available.FirstOrDefault(c => c.Number > chapter.Number);
+                var next = start is null ? course.Available.FirstOrDefault(c => c.Number > chapter.Number) : null;
                 if (next is not null)
                 {
                     output.WriteLine($"On to chapter {next.Number}, {next.Title}: read {next.Notebook}, then fill in {next.StarterDir}/.");
                     chapter = next;
                     continue;
                 }
-                // The last chapter written so far: keep watching it, for whoever goes on improving it.
+                // The chapter asked for, or the last one written so far: keep watching it, for whoever goes on improving it.
                 if (!announced)
                 {
-                    output.WriteLine("That was the last chapter written so far. Well done.");
+                    output.WriteLine(start is null
+                        ? "That was the last chapter written so far. Well done."
+                        : $"Chapter {chapter.Number} is green. The watch stays on it, as --chapter asked; without --chapter it follows your current chapter.");
                     announced = true;
                 }
             }
