@@ -1060,7 +1060,7 @@ var old = Leader(split);
 var mate = split.NodeIds.First(id => id != old.Id);
 var rest = split.NodeIds.Except(new[] { old.Id, mate }).ToArray();
 split.Network.Partition(new[] { old.Id, mate }, rest);
-Task<string>? lost = null;
+var lost = Task.FromResult("(not submitted)");
 split.Do(() => lost = old.SubmitAsync(KeyValueStore.Put("x", "minority")));
 split.RunUntil(() => rest.Any(id => split.Node(id).Role == Role.Leader), TimeSpan.FromSeconds(3));
 var majority = rest.Select(split.Node).Single(n => n.Role == Role.Leader);
@@ -1068,7 +1068,7 @@ split.Do(() => majority.SubmitAsync(KeyValueStore.Put("x", "majority")));
 split.RunFor(TimeSpan.FromMilliseconds(500));
 split.Network.Heal();
 split.RunFor(TimeSpan.FromSeconds(1));
-display($"the minority's client: {(lost!.IsFaulted ? lost.Exception!.InnerException!.Message : lost.IsCompleted ? lost.Result : "still waiting")}");
+display($"the minority's client: {(lost.IsFaulted ? lost.Exception!.InnerException!.Message : lost.IsCompleted ? lost.Result : "still waiting")}");
 display(split.LiveNodes.Select(n => new { n.Id, n.Role, n.CurrentTerm, x = ((KeyValueStore)n.StateMachine).Values.GetValueOrDefault("x") }));
 new Timeline(split.Trace).Picture("A partition, and its heal")
 """, expect="lost its leadership"),
@@ -1128,11 +1128,12 @@ Then a flipped byte in the middle of the file: that is not what a crash does, an
 """),
     code(r"""
 using Microsoft.Extensions.Logging;
+// Shows what FileStorage logs, as a node's console would.
 sealed class NotebookLogger : ILogger
 {
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+    public IDisposable BeginScope<TState>(TState state) where TState : notnull => null;
     public bool IsEnabled(LogLevel level) => true;
-    public void Log<TState>(LogLevel level, EventId id, TState state, Exception? error, Func<TState, Exception?, string> format) => Console.WriteLine($"{level}: {format(state, error)}");
+    public void Log<TState>(LogLevel level, EventId id, TState state, Exception error, Func<TState, Exception, string> format) => Console.WriteLine($"FileStorage logs: {format(state, error)}");
 }
 var dir = Path.Combine(Path.GetTempPath(), "raft-notebook-" + Guid.NewGuid().ToString("N"));
 using (var disk = new FileStorage(dir))
