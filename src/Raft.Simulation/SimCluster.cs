@@ -170,6 +170,10 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
         slot.Stopping = true;
         slot.Stop!.Cancel();
         Pump(Now, null);
+        if (slot.Node is null)
+        {
+            return; // it was already going down (a save cut short), and the pump finished it
+        }
         if (!slot.Run!.IsCompleted)
         {
             Fail("Loops stop on cancellation", "node lifecycle",
