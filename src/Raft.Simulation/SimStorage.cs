@@ -20,9 +20,6 @@ public sealed class SimStorage : IStableStorage
     /// <summary>The saved log (index i at position i - 1).</summary>
     public IReadOnlyList<LogEntry> Log => _log;
 
-    /// <summary>How many saves have completed.</summary>
-    public long Saves { get; private set; }
-
     /// <summary>Set by the cluster: the node crashes at once (its sends are dropped) and is stopped after this step.</summary>
     internal Action? CrashNode { get; set; }
 
@@ -46,7 +43,6 @@ public sealed class SimStorage : IStableStorage
         }
         CurrentTerm = currentTerm;
         VotedFor = votedFor;
-        Saves++;
     }
 
     public void SaveLog(long fromIndex, IReadOnlyList<LogEntry> entries)
@@ -66,7 +62,6 @@ public sealed class SimStorage : IStableStorage
         {
             Crash($"saving entries {fromIndex} to {fromIndex + entries.Count - 1} (kept {keep})");
         }
-        Saves++;
     }
 
     private void Crash(string what)

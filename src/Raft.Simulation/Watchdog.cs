@@ -10,23 +10,24 @@ internal static class Watchdog
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
     private static readonly object Gate = new();
-    private static readonly List<WeakReference<SimulationScheduler>> Watched = [];
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SimulationScheduler, StrongBox> Seen = [];
     private static readonly TimeSpan Every = Limit / 4;
+    private static readonly List<Watched> All = [];
+    private static Timer? _timer;
 
-    private sealed class StrongBox
+    /// <summary>A scheduler, and the step it was in at the last checks.</summary>
+    private sealed class Watched(SimulationScheduler scheduler)
     {
+        public readonly WeakReference<SimulationScheduler> Scheduler = new(scheduler);
         public long Mark = -1;
         public int Checks;
     }
-    private static Timer? _timer;
 
     public static void Watch(SimulationScheduler scheduler)
     {
         lock (Gate)
         {
-            Watched.RemoveAll(w => !w.TryGetTarget(out _));
-            Watched.Add(new WeakReference<SimulationScheduler>(scheduler));
+            All.RemoveAll(w => !w.Scheduler.TryGetTarget(out _));
+            All.Add(new Watched(scheduler));
             // A real timer on purpose: it watches the simulation from outside and never posts into it.
             _timer ??= new Timer(_ => Check(), null, Every, Every);
         }
@@ -36,18 +37,17 @@ internal static class Watchdog
     {
         lock (Gate)
         {
-            foreach (var weak in Watched)
+            foreach (var watched in All)
             {
-                if (!weak.TryGetTarget(out var s))
+                if (!watched.Scheduler.TryGetTarget(out var s))
                 {
                     continue;
                 }
                 // The same step still running at every check for Limit: stuck.
                 var mark = s.StepMark;
-                var seen = Seen.GetOrCreateValue(s);
-                seen.Checks = mark % 2 == 1 && mark == seen.Mark ? seen.Checks + 1 : 0;
-                seen.Mark = mark;
-                if (seen.Checks * Every >= Limit)
+                watched.Checks = mark % 2 == 1 && mark == watched.Mark ? watched.Checks + 1 : 0;
+                watched.Mark = mark;
+                if (watched.Checks * Every >= Limit)
                 {
                     var message =
                         $"The simulation has been stuck inside one step for over {Limit.TotalSeconds:0} s of real time: node code is in a loop " +
