@@ -1085,7 +1085,7 @@ sealed class ForgetfulStorage(SimStorage inner) : IStableStorage
 {
     public PersistentState Load() => inner.Load() with { Log = Array.Empty<LogEntry>() };
     public void SaveTermAndVote(long term, int? vote) => inner.SaveTermAndVote(term, vote);
-    public void SaveLog(long fromIndex, IReadOnlyList<LogEntry> entries) { } // the mistake: entries never reach the disk
+    public void SaveLog(long fromIndex, ReadOnlySpan<LogEntry> entries) { } // the mistake: entries never reach the disk
 }
 var slow = new RaftOptions { ElectionTimeoutMin = TimeSpan.FromSeconds(60), ElectionTimeoutMax = TimeSpan.FromSeconds(60) };
 var amnesia = SimCluster.Create(new SimulationOptions { Seed = 1, NodeCount = 3 },

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Raft;
 
 public sealed partial class RaftNode

@@ -1,4 +1,6 @@
 //@since 05
+using System.Runtime.InteropServices;
+
 namespace Raft;
 
 public sealed partial class RaftNode
@@ -57,7 +59,8 @@ public sealed partial class RaftNode
         {
             return;
         }
-        var changed = Log.GetRange(same, Log.Count - same);
+        // A view of the log's tail, not a copy: storage copies what it keeps.
+        var changed = CollectionsMarshal.AsSpan(Log)[same..];
         _context.Storage.SaveLog(same + 1, changed);
         _savedLog.RemoveRange(same, _savedLog.Count - same);
         _savedLog.AddRange(changed);

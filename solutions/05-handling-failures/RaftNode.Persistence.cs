@@ -1,4 +1,6 @@
 // Reference solution, generated from course/source by tools/chaptergen. Edit the source, not this file.
+using System.Runtime.InteropServices;
+
 namespace Raft;
 
 public sealed partial class RaftNode
@@ -52,7 +54,8 @@ public sealed partial class RaftNode
         {
             return;
         }
-        var changed = Log.GetRange(same, Log.Count - same);
+        // A view of the log's tail, not a copy: storage copies what it keeps.
+        var changed = CollectionsMarshal.AsSpan(Log)[same..];
         _context.Storage.SaveLog(same + 1, changed);
         _savedLog.RemoveRange(same, _savedLog.Count - same);
         _savedLog.AddRange(changed);

@@ -45,22 +45,22 @@ public sealed class SimStorage : IStableStorage
         VotedFor = votedFor;
     }
 
-    public void SaveLog(long fromIndex, IReadOnlyList<LogEntry> entries)
+    public void SaveLog(long fromIndex, ReadOnlySpan<LogEntry> entries)
     {
         if (fromIndex < 1 || fromIndex > _log.Count + 1)
         {
             throw new ArgumentOutOfRangeException(nameof(fromIndex), fromIndex,
                 $"The saved log has entries 1 to {_log.Count}, so a save starts at an index from 1 to {_log.Count + 1}; a gap would lose entries.");
         }
-        var keep = _crashKeeping is { } k ? Math.Min(k, entries.Count) : entries.Count;
-        if (keep > 0 || entries.Count == 0 && _crashKeeping is null)
+        var keep = _crashKeeping is { } k ? Math.Min(k, entries.Length) : entries.Length;
+        if (keep > 0 || entries.Length == 0 && _crashKeeping is null)
         {
             _log.RemoveRange((int)fromIndex - 1, _log.Count - (int)fromIndex + 1);
-            _log.AddRange(entries.Take(keep));
+            _log.AddRange(entries[..keep]);
         }
         if (_crashKeeping is not null)
         {
-            Crash($"saving entries {fromIndex} to {fromIndex + entries.Count - 1} (kept {keep})");
+            Crash($"saving entries {fromIndex} to {fromIndex + entries.Length - 1} (kept {keep})");
         }
     }
 

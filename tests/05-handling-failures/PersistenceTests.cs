@@ -30,9 +30,9 @@ public sealed class PersistenceTests
             Inner.SaveTermAndVote(currentTerm, votedFor);
         }
 
-        public void SaveLog(long fromIndex, IReadOnlyList<LogEntry> entries)
+        public void SaveLog(long fromIndex, ReadOnlySpan<LogEntry> entries)
         {
-            EntriesWritten += entries.Count;
+            EntriesWritten += entries.Length;
             Inner.SaveLog(fromIndex, entries);
         }
     }

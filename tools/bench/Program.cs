@@ -47,6 +47,7 @@ for (var warm = 1; warm <= 30; warm++)
 {
     Run(nodes, -warm, seconds, rate); // let tiered compilation settle before measuring
 }
+var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
 var watch = Stopwatch.StartNew();
 var steps = 0L;
 var events = 0L;
@@ -58,11 +59,12 @@ for (var seed = 1; seed <= seeds; seed++)
 }
 var wall = watch.Elapsed.TotalSeconds;
 var gcPause = GC.GetTotalPauseDuration().TotalSeconds;
+var allocatedPerRun = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1e6 / seeds;
 var simulated = (double)seeds * seconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{nodes} nodes of chapter 5's reference, {seeds} seeds x {seconds} simulated s, unreliable network, {rate} commands/s, one crash and restart per run{(Checks ? "" : ", no safety checks")}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"wall {wall:0.00} s, {seeds / wall:0} seeds/s, {simulated / wall:0}x real time, {steps / wall / 1e6:0.00} M steps/s, {events / seeds} trace events per run, logs up to {LongestLog} entries, up to {Applied} applied; {GC.CollectionCount(0)} collections, {gcPause:0.00} s paused in all"));
+    $"wall {wall:0.00} s, {seeds / wall:0} seeds/s, {simulated / wall:0}x real time, {steps / wall / 1e6:0.00} M steps/s, {events / seeds} trace events per run, logs up to {LongestLog} entries, up to {Applied} applied; {allocatedPerRun:0.0} MB allocated per run, {GC.CollectionCount(0)} collections ({GC.CollectionCount(1)} of gen 1, {GC.CollectionCount(2)} of gen 2), {gcPause:0.00} s paused in all"));
 return 0;
 
 static (long Steps, int Events) Run(int nodes, int seed, int seconds, int rate)

@@ -71,7 +71,7 @@ public sealed class FileStorage : IStableStorage, IDisposable
         throw new NotImplementedException("TODO(ch05) SaveTermAndVote: Figure 2: currentTerm and votedFor must be durable before the node answers, and a crash in the middle of saving them must leave the old pair or the new one, never half of each or nothing: a node that wakes up without its vote may vote again in the same term. A file overwritten in place can be caught half-written; a rename is atomic. Write the record (TermPayload inside Frame) to term.tmp, make it durable, rename it over TermPath, and make the rename durable (DirectorySync).");
     }
 
-    public void SaveLog(long fromIndex, IReadOnlyList<LogEntry> entries)
+    public void SaveLog(long fromIndex, ReadOnlySpan<LogEntry> entries)
     {
         EnsureLoaded();
         if (fromIndex < 1 || fromIndex > _count + 1)
@@ -80,11 +80,11 @@ public sealed class FileStorage : IStableStorage, IDisposable
                 $"The stored log has entries 1 to {_count}, so a save starts at an index from 1 to {_count + 1}; a gap would lose entries.");
         }
         using var batch = new MemoryStream();
-        if (entries.Count == 0 && fromIndex <= _count)
+        if (entries.Length == 0 && fromIndex <= _count)
         {
             batch.Write(Frame(IndexPayload(TruncateRecord, fromIndex, 0, [])));
         }
-        for (var i = 0; i < entries.Count; i++)
+        for (var i = 0; i < entries.Length; i++)
         {
             batch.Write(Frame(IndexPayload(EntryRecord, fromIndex + i, entries[i].Term, StrictUtf8.GetBytes(entries[i].Command))));
         }
@@ -94,7 +94,7 @@ public sealed class FileStorage : IStableStorage, IDisposable
         }
         _logFile!.Write(batch.GetBuffer(), 0, (int)batch.Length);
         _logFile.Flush(flushToDisk: true);
-        _count = fromIndex - 1 + entries.Count;
+        _count = fromIndex - 1 + entries.Length;
     }
 
     public void Dispose()

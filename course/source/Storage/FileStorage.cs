@@ -80,7 +80,7 @@ public sealed class FileStorage : IStableStorage, IDisposable
         //@end
     }
 
-    public void SaveLog(long fromIndex, IReadOnlyList<LogEntry> entries)
+    public void SaveLog(long fromIndex, ReadOnlySpan<LogEntry> entries)
     {
         EnsureLoaded();
         if (fromIndex < 1 || fromIndex > _count + 1)
@@ -89,11 +89,11 @@ public sealed class FileStorage : IStableStorage, IDisposable
                 $"The stored log has entries 1 to {_count}, so a save starts at an index from 1 to {_count + 1}; a gap would lose entries.");
         }
         using var batch = new MemoryStream();
-        if (entries.Count == 0 && fromIndex <= _count)
+        if (entries.Length == 0 && fromIndex <= _count)
         {
             batch.Write(Frame(IndexPayload(TruncateRecord, fromIndex, 0, [])));
         }
-        for (var i = 0; i < entries.Count; i++)
+        for (var i = 0; i < entries.Length; i++)
         {
             batch.Write(Frame(IndexPayload(EntryRecord, fromIndex + i, entries[i].Term, StrictUtf8.GetBytes(entries[i].Command))));
         }
@@ -103,7 +103,7 @@ public sealed class FileStorage : IStableStorage, IDisposable
         }
         _logFile!.Write(batch.GetBuffer(), 0, (int)batch.Length);
         _logFile.Flush(flushToDisk: true);
-        _count = fromIndex - 1 + entries.Count;
+        _count = fromIndex - 1 + entries.Length;
     }
 
     public void Dispose()

@@ -18,7 +18,9 @@ public interface IStableStorage
     /// <summary>
     /// Makes the stored log, from index <paramref name="fromIndex"/> on, equal to <paramref name="entries"/>: the entries
     /// stored at <paramref name="fromIndex"/> and after are dropped, and <paramref name="entries"/> take their place.
-    /// Appending is <c>SaveLog(lastIndex + 1, newEntries)</c>; truncating is <c>SaveLog(index, [])</c>.
+    /// Appending is <c>SaveLog(lastIndex + 1, newEntries)</c>; truncating is <c>SaveLog(index, [])</c>. The entries come
+    /// as a span so a node can hand over the tail of its own log without copying it (for a <c>List</c>,
+    /// <c>CollectionsMarshal.AsSpan(log)[from..]</c>); storage copies what it keeps.
     /// </summary>
-    void SaveLog(long fromIndex, IReadOnlyList<LogEntry> entries);
+    void SaveLog(long fromIndex, ReadOnlySpan<LogEntry> entries);
 }
