@@ -1198,4 +1198,149 @@ replays it.
 Previous: [04-committing-entries](04-committing-entries.ipynb)
 """),
 ])
-print("wrote notebooks 00 to 05")
+
+# ---------------------------------------------------------------- 06-over-the-wire
+S = dict(slug="06-over-the-wire", nn="06")
+write("06-over-the-wire.ipynb", [
+    md(r"""
+# Chapter 6: Over the wire
+
+**You will build** what runs your node on a real network: **frames** that cut TCP's stream of bytes back into
+messages, a **link per peer** that never lets a dead peer hold up the node and reconnects with **backoff**, and a
+**listener** that serves peers and clients and refuses bad input without falling over. The node itself does not
+change: the code that passed chapters 1 to 5 in the simulator runs here on sockets and the real clock.
+
+**Paper**: §5.1 ("if a server does not receive a response in a timely manner, it retries the RPC"; the network may
+lose messages), §8 (clients: find the leader, get an answer once the command is applied).
+"""),
+    md(r"""
+## The idea
+
+The walkthrough's `main()` starts every node and runs their loops with `asyncio.gather`. Here each node gets an
+**event loop**: one thread that is the synchronization context of everything the node runs, so every `await` in
+`RaftNode` resumes on it, exactly as in the simulator, and the node needs no locks. Around it:
+
+| piece | what it does | what must hold |
+|---|---|---|
+| `Frames` | `[length: 4 bytes][payload]` on a TCP stream | read exactly one frame, however the bytes are split; refuse a length over the limit before allocating; a stream that ends inside a frame is an error, between frames a clean close |
+| `MessageCodec` | a message as JSON: `{"from":1,"requestVote":{...}}` (System.Text.Json source generation) | strict: an unknown type or a missing field is an error, never a message with a silent 0 |
+| `PeerLink` | this node's one connection to a peer, behind a bounded queue | `Enqueue` never blocks; a peer that is down is retried with growing, jittered pauses |
+| `NodeServer` | listener, node, storage, transport | a bad frame closes that connection only, with a logged reason; a client hears "ok" only once its command is applied |
+"""),
+    todos("06", "06-over-the-wire"),
+    md("## Build and load your code"),
+    code(BUILD.format(**S)),
+    code(LOAD.format(**S) + "using System.IO;\nusing System.Text;\n"),
+    md(r"""
+## A frame, byte by byte
+
+A RequestVote as the wire carries it: four bytes of length, then the JSON.
+"""),
+    code(r"""
+var frame = Frames.Frame(MessageCodec.Encode(1, new RequestVote(3, 1, 7, 2)));
+display($"{frame.Length} bytes: length {Convert.ToHexString(frame, 0, 4)} = {frame.Length - 4}, then {Encoding.UTF8.GetString(frame, 4, frame.Length - 4)}");
+""", expect="requestVote"),
+    md(r"""
+TCP may hand the reader one byte at a time, or two frames in one read. Your `ReadFrame` must not care. Here two
+frames arrive in one buffer, and then the stream ends in the middle of a third:
+"""),
+    code(r"""
+var two = Frames.Frame(MessageCodec.Encode(1, new RequestVoteReply(3, true))).Concat(Frames.Frame(MessageCodec.Encode(2, new AppendEntriesReply(3, true, 7)))).ToArray();
+var stream = new MemoryStream([.. two, 0, 0, 0, 50, (byte)'{']);
+try
+{
+    while (await Frames.ReadAsync(stream, Frames.DefaultMaxLength, CancellationToken.None) is byte[] payload)
+    {
+        display(MessageCodec.Decode(payload).Message.ToString());
+    }
+}
+catch (BadFrameException e)
+{
+    display("refused: " + e.Message);
+}
+""", expect="refused: the connection closed inside a frame"),
+    md(r"""
+## A live cluster
+
+Three of your nodes on 127.0.0.1, each with its files in a temporary directory, on the real clock. A client puts
+keys; the leader is stopped; the other two elect a new one; the old leader comes back from its files and catches up.
+"""),
+    code(r"""
+using System.Net;
+using System.Net.Sockets;
+int FreePort() { var l = new TcpListener(IPAddress.Loopback, 0); l.Start(); var port = ((IPEndPoint)l.LocalEndpoint).Port; l.Stop(); return port; }
+var cluster = Enumerable.Range(1, 3).Select(id => new NodeAddress(id, "127.0.0.1", FreePort())).ToList();
+var root = Path.Combine(Path.GetTempPath(), "raft-notebook-" + Environment.ProcessId);
+var servers = new Dictionary<int, NodeServer>();
+async Task StartNode(int id) => servers[id] = await NodeServer.StartAsync(new NodeServerOptions { Id = id, Cluster = cluster, DataDirectory = Path.Combine(root, $"node{id}"), Seed = id });
+async Task<NodeStatus[]> Statuses() => await Task.WhenAll(servers.Values.Select(s => s.StatusAsync()));
+async Task<int> LeaderAfter(int notThis)
+{
+    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+    while (true)
+    {
+        var leaders = (await Statuses()).Where(s => s.Role == Role.Leader && s.Id != notThis).ToList();
+        if (leaders.Count == 1) return leaders[0].Id;
+        await Task.Delay(20, timeout.Token);
+    }
+}
+foreach (var address in cluster) await StartNode(address.Id);
+var first = await LeaderAfter(0);
+display($"node {first} leads");
+""", expect="leads"),
+    code(r"""
+var client = new RaftClient(cluster);
+for (var i = 1; i <= 5; i++) await client.PutAsync($"k{i}", $"v{i}");
+display($"5 puts acknowledged by node {client.Leader}");
+await servers[first].StopAsync();
+servers.Remove(first);
+var second = await LeaderAfter(first);
+await client.PutAsync("k6", "after the failover");
+display($"node {first} stopped; node {second} leads now and took k6");
+await StartNode(first);
+await client.PutAsync("k7", "back");
+using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+{
+    while ((await Statuses()).Any(s => s.LastApplied < 7)) await Task.Delay(20, wait.Token);
+}
+display((await Statuses()).Select(s => new { s.Id, s.Role, s.CurrentTerm, s.LogLength, s.CommitIndex, s.LastApplied }));
+display(string.Join(", ", await Task.WhenAll(Enumerable.Range(1, 7).Select(async i => $"k{i}={await client.GetAsync($"k{i}")}"))));
+""", expect="k6=after the failover"),
+    code(r"""
+await client.DisposeAsync();
+foreach (var s in servers.Values) await s.StopAsync();
+Directory.Delete(root, recursive: true);
+display("stopped");
+""", expect="stopped"),
+    md(r"""
+## Experiments
+
+1. **Bad input.** Open a `TcpClient` to a node and write `GET / HTTP/1.1`: the node closes that connection, logs why,
+   and `BadFrames` counts it; the client above keeps working.
+2. **A peer that is down.** Stop a follower and look at `servers[leader].Transport.Links`: its link to the stopped node
+   keeps at most `PeerLink.QueueCapacity` frames and counts a new connection when the follower comes back.
+3. **The live cluster from a terminal.** `dotnet run --project tools/cluster` runs five nodes, kills the leader,
+   restarts it and prints a summary; `-p:Against=chapters` runs your code instead of the reference.
+"""),
+    md(r"""
+## Run the gate
+
+```
+dotnet test tests/06-over-the-wire
+```
+
+or leave `dotnet run --project tools/progress -- watch` running.
+
+It runs chapters 1 to 5's tests too. Chapter 6's: every message type through a frame; frames split into single
+bytes and joined in one read; a clean close; a length over the limit refused before it is read; streams cut inside a
+header and inside a payload; sends to a dead peer that return at once with a bounded queue; a dead peer that does not
+stall the others; a restarted peer reconnected; backoff that doubles, stops at its limit and carries jitter; a
+three-node cluster on loopback that elects a leader and commits; a follower that names the leader; an ok that means
+applied; and bad input, one test each (garbage, a truncated frame, a frame over the limit, an unknown message type, a
+peer closing mid-frame, a message from outside the cluster), each closing only its connection with a logged reason;
+and a port already in use.
+
+Previous: [05-handling-failures](05-handling-failures.ipynb)
+"""),
+])
+print("wrote notebooks 00 to 06")

@@ -1,0 +1,236 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Raft.Gate.Ch06;
+
+/// <summary>
+/// Helpers for tests on real sockets and the real clock. They never sleep for a fixed time: they wait for a
+/// condition, up to a deadline generous enough for a loaded 2-core machine, and fail with a sentence when it passes.
+/// </summary>
+internal static class Live
+{
+    /// <summary>How long any one condition may take. Elections take well under a second; this is for loaded machines.</summary>
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    /// <summary>Raft's timing for these tests: the defaults, which leave room for a slow machine.</summary>
+    public static readonly RaftOptions Timing = new();
+
+    /// <summary>Ports that are free now (bound to 0, read, released).</summary>
+    public static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds; fails with <paramref name="sentence"/> at the deadline.</summary>
+    public static async Task Until(Func<Task<bool>> condition, string sentence, TimeSpan? deadline = null)
+    {
+        using var timeout = new CancellationTokenSource(deadline ?? Deadline);
+        while (true)
+        {
+            if (await condition())
+            {
+                return;
+            }
+            try
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"{sentence} (waited {(deadline ?? Deadline).TotalSeconds:0} s)");
+            }
+        }
+    }
+
+    public static Task Until(Func<bool> condition, string sentence, TimeSpan? deadline = null) =>
+        Until(() => Task.FromResult(condition()), sentence, deadline);
+
+    /// <summary>Reads from <paramref name="stream"/> until the other side closes it; fails if it stays open.</summary>
+    public static async Task ClosedByServer(NetworkStream stream, string sentence)
+    {
+        using var timeout = new CancellationTokenSource(Deadline);
+        var buffer = new byte[1024];
+        try
+        {
+            while (await stream.ReadAsync(buffer, timeout.Token) > 0)
+            {
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"{sentence} (the connection was still open after {Deadline.TotalSeconds:0} s)");
+        }
+        catch (IOException)
+        {
+            // Reset by the server: closed too.
+        }
+    }
+}
+
+/// <summary>Keeps what nodes log, so a test can check that a bad frame was reported.</summary>
+internal sealed class CapturedLogs : ILoggerFactory
+{
+    public ConcurrentQueue<(LogLevel Level, string Category, string Text)> Lines { get; } = new();
+
+    public ILoggerFactory Factory() => this;
+
+    public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public IEnumerable<string> At(LogLevel level) => Lines.Where(l => l.Level == level).Select(l => l.Text);
+
+    public string All => string.Join("\n", Lines.Select(l => $"{l.Level} {l.Category}: {l.Text}"));
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturedLogs logs, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            logs.Lines.Enqueue((logLevel, category, formatter(state, exception) + (exception is null ? "" : " " + exception.Message)));
+    }
+}
+
+/// <summary>A cluster of <see cref="NodeServer"/>s on 127.0.0.1, each with its own directory, for one test.</summary>
+internal sealed class LiveCluster : IAsyncDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "raft-live-" + Guid.NewGuid().ToString("N"));
+    private readonly Dictionary<int, NodeServer> _servers = [];
+
+    private LiveCluster(IReadOnlyList<NodeAddress> addresses, int maxFrameLength)
+    {
+        Addresses = addresses;
+        MaxFrameLength = maxFrameLength;
+    }
+
+    public IReadOnlyList<NodeAddress> Addresses { get; }
+
+    public int MaxFrameLength { get; }
+
+    public CapturedLogs Logs { get; } = new();
+
+    public NodeServer this[int id] => _servers[id];
+
+    public IEnumerable<NodeServer> Running => _servers.Values;
+
+    public static async Task<LiveCluster> StartAsync(int size, int maxFrameLength = Frames.DefaultMaxLength)
+    {
+        var ports = Live.FreePorts(size);
+        var cluster = new LiveCluster([.. ports.Select((p, i) => new NodeAddress(i + 1, "127.0.0.1", p))], maxFrameLength);
+        foreach (var address in cluster.Addresses)
+        {
+            await cluster.StartNodeAsync(address.Id);
+        }
+        return cluster;
+    }
+
+    public string DataDirectory(int id) => Path.Combine(_root, $"node{id}");
+
+    public async Task StartNodeAsync(int id) =>
+        _servers[id] = await NodeServer.StartAsync(new NodeServerOptions
+        {
+            Id = id, Cluster = Addresses, DataDirectory = DataDirectory(id), Seed = id, Raft = Live.Timing, MaxFrameLength = MaxFrameLength,
+        }, Logs.Factory());
+
+    public async Task StopNodeAsync(int id)
+    {
+        await _servers[id].StopAsync();
+        _servers.Remove(id);
+    }
+
+    /// <summary>The one node that leads the highest term any running node is in, once every running node agrees on it.</summary>
+    public async Task<int> LeaderAsync(string why)
+    {
+        var leader = 0;
+        await Until(async () =>
+        {
+            var statuses = await Task.WhenAll(Running.Select(s => s.StatusAsync()));
+            var leaders = statuses.Where(s => s.Role == Role.Leader).ToList();
+            var top = statuses.Max(s => s.CurrentTerm);
+            if (leaders.Count(l => l.CurrentTerm == top) == 1 && statuses.All(s => s.LeaderId == leaders.Single(l => l.CurrentTerm == top).Id || s.Role == Role.Leader))
+            {
+                leader = leaders.Single(l => l.CurrentTerm == top).Id;
+                return true;
+            }
+            return false;
+        }, why);
+        return leader;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds. Fails at once if a node logged an error (a loop that threw, such
+    /// as a stub's NotImplementedException), and at the deadline otherwise; either way the failure shows every node's
+    /// state and what the nodes warned about.
+    /// </summary>
+    public async Task Until(Func<Task<bool>> condition, string sentence)
+    {
+        string? broken = null;
+        try
+        {
+            await Live.Until(async () =>
+            {
+                if (Logs.At(LogLevel.Error).FirstOrDefault() is { } error)
+                {
+                    broken = error;
+                    return true;
+                }
+                return await condition();
+            }, sentence);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Assert.Fail($"{e.Message}\n{await DescribeAsync()}");
+        }
+        if (broken is not null)
+        {
+            Assert.Fail($"{sentence}: a node logged an error first: {broken}\n{await DescribeAsync()}");
+        }
+    }
+
+    /// <summary>Every running node's state, and the warnings and errors the nodes logged.</summary>
+    public async Task<string> DescribeAsync()
+    {
+        var statuses = await Task.WhenAll(Running.Select(s => s.StatusAsync()));
+        var links = Running.SelectMany(s => s.Transport.Links.Values.Select(l => $"{l.From}->{l.Peer.Id}: {l.Connections} connections, {l.Queued} queued"));
+        var complaints = Logs.Lines.Where(l => l.Level >= LogLevel.Warning).Select(l => $"{l.Level}: {l.Text}").TakeLast(20);
+        return $"nodes: {string.Join("; ", statuses.Select(s => s.ToString()))}\nlinks: {string.Join("; ", links)}\nlogged:\n{string.Join("\n", complaints)}";
+    }
+
+    public RaftClient Client() => new(Addresses);
+
+    /// <summary>A raw connection to node <paramref name="id"/>, to send it bytes no real node would.</summary>
+    public async Task<TcpClient> ConnectAsync(int id)
+    {
+        var client = new TcpClient { NoDelay = true };
+        await client.ConnectAsync(IPAddress.Loopback, Addresses.Single(a => a.Id == id).Port);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var server in _servers.Values)
+        {
+            await server.StopAsync();
+        }
+        _servers.Clear();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+}

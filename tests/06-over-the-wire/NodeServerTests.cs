@@ -1,0 +1,158 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace Raft.Gate.Ch06;
+
+// The node on the network: a real cluster on 127.0.0.1, and a listener that meets what a network really brings.
+public sealed class NodeServerTests
+{
+    [Fact]
+    public async Task A_three_node_cluster_on_loopback_elects_a_leader_and_commits_what_clients_submit()
+    {
+        await using var cluster = await LiveCluster.StartAsync(3);
+        var leader = await cluster.LeaderAsync("three nodes over TCP never agreed on one leader (§5.2): are peers' messages reaching the inbox? (TODO(ch06) ServeConnection)");
+
+        await using var client = cluster.Client();
+        using var timeout = new CancellationTokenSource(Live.Deadline);
+        for (var i = 1; i <= 10; i++)
+        {
+            (await client.PutAsync($"k{i}", $"v{i}", timeout.Token)).ShouldBe("ok", $"put k{i} is acknowledged once applied (§5.3; TODO(ch06) AnswerClient)");
+        }
+        for (var i = 1; i <= 10; i++)
+        {
+            (await client.GetAsync($"k{i}", timeout.Token)).ShouldBe($"v{i}", $"get k{i} reads the value put before it (§5.3, §8)");
+        }
+
+        // On a loaded machine a leader can lose its term after the last answer. A new leader does not count replicas of
+        // an earlier term's entry (Figure 8) and appends no no-op of its own (§8, the key-value chapter), so one more
+        // command is what commits everything before it everywhere.
+        (await client.PutAsync("last", "x", timeout.Token)).ShouldBe("ok", "a last put is acknowledged (§5.3)");
+        await cluster.Until(async () => (await Task.WhenAll(cluster.Running.Select(s => s.StatusAsync()))).All(s => s.LastApplied >= 21),
+            "every node applies the 21 commands the leader committed (§5.3)");
+        var logs = await Task.WhenAll(cluster.Running.Select(s => s.ReadAsync(n => string.Join("|", n.Log.Take(20).Select(e => e.Command)))));
+        logs.Distinct().Count().ShouldBe(1, "the three logs hold the same 20 commands in the same order (Log Matching, §5.3)");
+        var statuses = await Task.WhenAll(cluster.Running.Select(s => s.StatusAsync()));
+        client.Leader.ShouldBe(statuses.Single(s => s.Role == Role.Leader && s.CurrentTerm == statuses.Max(t => t.CurrentTerm)).Id,
+            $"the client found the leader (node {leader} was the first) and went to it");
+    }
+
+    [Fact]
+    public async Task A_follower_answers_a_client_with_the_leader_it_knows()
+    {
+        await using var cluster = await LiveCluster.StartAsync(3);
+        var leader = await cluster.LeaderAsync("no leader was elected over TCP (§5.2; TODO(ch06) ServeConnection)");
+        var follower = cluster.Addresses.First(a => a.Id != leader).Id;
+
+        var reply = await cluster[follower].AnswerClientAsync(new ClientRequest(1, "put x 1"));
+
+        reply.Ok.ShouldBeFalse("a follower cannot commit a command: it must not answer ok (§8; TODO(ch06) AnswerClient)");
+        reply.LeaderHint.ShouldBe(leader, "the follower names the leader it knows, so the client goes there next (§8)");
+        reply.Error.ShouldNotBeNullOrWhiteSpace("the answer says why, in words (TODO(ch06) AnswerClient)");
+    }
+
+    [Fact]
+    public async Task An_acknowledged_command_is_already_applied_on_the_leader()
+    {
+        await using var cluster = await LiveCluster.StartAsync(3);
+        var leader = await cluster.LeaderAsync("no leader was elected over TCP (§5.2; TODO(ch06) ServeConnection)");
+
+        var reply = await cluster[leader].AnswerClientAsync(new ClientRequest(7, "append log a"));
+        var applied = await cluster[leader].ReadAsync(n => (n.LastApplied, Value: ((KeyValueStore)n.StateMachine).Values.GetValueOrDefault("log")));
+
+        reply.Ok.ShouldBeTrue($"the leader commits and answers ({reply.Error}) (TODO(ch06) AnswerClient)");
+        reply.RequestId.ShouldBe(7, "the reply carries the request's id back");
+        applied.Value.ShouldBe("a", "an ok reply means the command is applied, not merely appended (§5.3; TODO(ch06) AnswerClient)");
+    }
+
+    private static byte[] Header(uint length)
+    {
+        var header = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(header, length);
+        return header;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="bad"/> to a running one-node cluster on a fresh connection, and checks that only that
+    /// connection pays: it is closed, the node logs a warning with <paramref name="reason"/>, and a client that was
+    /// already connected is still served.
+    /// </summary>
+    private static async Task BadInputClosesOnlyItsConnection(byte[] bad, string reason, bool thenClose = false, int maxFrameLength = Frames.DefaultMaxLength)
+    {
+        await using var cluster = await LiveCluster.StartAsync(1, maxFrameLength);
+        await cluster.LeaderAsync("a one-node cluster elects itself (§5.2)");
+        await using var client = cluster.Client();
+        (await client.PutAsync("before", "1")).ShouldBe("ok", "the node serves clients before the bad input (TODO(ch06) AnswerClient)");
+
+        using (var stranger = await cluster.ConnectAsync(1))
+        {
+            var stream = stranger.GetStream();
+            await stream.WriteAsync(bad);
+            if (thenClose)
+            {
+                stranger.Client.Shutdown(SocketShutdown.Send);
+            }
+            await Live.ClosedByServer(stream, $"a connection that sent {reason} must be closed by the node (TODO(ch06) ServeConnection)");
+        }
+
+        await Live.Until(() => cluster[1].BadFrames == 1, $"the node counts the bad frame ({reason}) (TODO(ch06) ServeConnection)");
+        cluster.Logs.At(LogLevel.Warning).ShouldContain(w => w.Contains("closed the connection", StringComparison.Ordinal),
+            $"the node logs a warning that says it closed the connection and why ({reason}):\n{cluster.Logs.All}");
+        (await client.PutAsync("after", "2")).ShouldBe("ok", "the node still serves its other connections after the bad input (TODO(ch06) ServeConnection)");
+        (await client.GetAsync("before")).ShouldBe("1", "nothing was lost (TODO(ch06) ServeConnection)");
+    }
+
+    [Fact]
+    public Task Garbage_bytes_close_that_connection_and_the_node_serves_on() =>
+        BadInputClosesOnlyItsConnection(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: raft\r\n\r\n"), "an HTTP request");
+
+    [Fact]
+    public Task A_truncated_frame_closes_that_connection_and_the_node_serves_on()
+    {
+        var whole = MessageCodec.Encode(0, new ClientRequest(1, "put k v"));
+        var cut = whole[..(whole.Length / 2)]; // the frame's length matches, but the message inside is cut in half
+        return BadInputClosesOnlyItsConnection([.. Header((uint)cut.Length), .. cut], "a frame whose message is cut in half");
+    }
+
+    [Fact]
+    public Task A_frame_longer_than_the_limit_closes_that_connection_and_the_node_serves_on() =>
+        BadInputClosesOnlyItsConnection([.. Header(5000), .. new byte[100]], "a frame of 5,000 bytes against a limit of 4,096", maxFrameLength: 4096);
+
+    [Fact]
+    public Task An_unknown_message_type_closes_that_connection_and_the_node_serves_on()
+    {
+        var payload = Encoding.UTF8.GetBytes("""{"from":2,"installSnapshot":{"term":3}}""");
+        return BadInputClosesOnlyItsConnection([.. Header((uint)payload.Length), .. payload], "a message type the node does not know");
+    }
+
+    [Fact]
+    public Task A_peer_closing_mid_frame_closes_that_connection_and_the_node_serves_on() =>
+        BadInputClosesOnlyItsConnection([.. Header(200), .. Encoding.UTF8.GetBytes("""{"from":2,"requestVote":""")], "a frame cut off by the peer closing",
+            thenClose: true);
+
+    [Fact]
+    public Task A_Raft_message_from_a_node_outside_the_cluster_closes_that_connection()
+    {
+        var payload = MessageCodec.Encode(9, new RequestVote(100, 9, 1000, 100));
+        return BadInputClosesOnlyItsConnection([.. Header((uint)payload.Length), .. payload], "a RequestVote from node 9, which is not a peer");
+    }
+
+    [Fact]
+    public async Task A_port_already_in_use_gives_a_clear_error()
+    {
+        await using var cluster = await LiveCluster.StartAsync(1);
+        await cluster.LeaderAsync("a one-node cluster elects itself (§5.2; TODO(ch06) ServeConnection)");
+        var taken = cluster.Addresses[0];
+
+        var error = await Should.ThrowAsync<PortInUseException>(() => NodeServer.StartAsync(new NodeServerOptions
+        {
+            Id = 1, Cluster = cluster.Addresses, DataDirectory = cluster.DataDirectory(1) + "-second",
+        }, cluster.Logs.Factory()), "a second node on a taken port fails to start with PortInUseException (TODO(ch06) ServeConnection is what it would have run)");
+
+        error.Message.ShouldContain(taken.ToString(), Case.Sensitive, "the error names the address that is taken");
+        error.Message.ShouldContain("already in use", Case.Sensitive, "the error says what is wrong in words");
+        (await cluster[1].AnswerClientAsync(new ClientRequest(1, "put still here"))).Ok.ShouldBeTrue(
+            "the node that holds the port is not disturbed (TODO(ch06) AnswerClient)");
+    }
+}
