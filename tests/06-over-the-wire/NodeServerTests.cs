@@ -83,7 +83,8 @@ public sealed class NodeServerTests
         await using var cluster = await LiveCluster.StartAsync(1, maxFrameLength);
         await cluster.LeaderAsync("a one-node cluster elects itself (§5.2)");
         await using var client = cluster.Client();
-        (await client.PutAsync("before", "1")).ShouldBe("ok", "the node serves clients before the bad input (TODO(ch06) AnswerClient)");
+        using var timeout = new CancellationTokenSource(Live.Quick);
+        (await client.PutAsync("before", "1", timeout.Token)).ShouldBe("ok", "the node serves clients before the bad input (TODO(ch06) AnswerClient)");
 
         using (var stranger = await cluster.ConnectAsync(1))
         {
@@ -96,11 +97,11 @@ public sealed class NodeServerTests
             await Live.ClosedByServer(stream, $"a connection that sent {reason} must be closed by the node (TODO(ch06) ServeConnection)");
         }
 
-        await Live.Until(() => cluster[1].BadFrames == 1, $"the node counts the bad frame ({reason}) (TODO(ch06) ServeConnection)");
+        await Live.Until(() => cluster[1].BadFrames == 1, $"the node counts the bad frame ({reason}) (TODO(ch06) ServeConnection)", Live.Quick);
         cluster.Logs.At(LogLevel.Warning).ShouldContain(w => w.Contains("closed the connection", StringComparison.Ordinal),
             $"the node logs a warning that says it closed the connection and why ({reason}):\n{cluster.Logs.All}");
-        (await client.PutAsync("after", "2")).ShouldBe("ok", "the node still serves its other connections after the bad input (TODO(ch06) ServeConnection)");
-        (await client.GetAsync("before")).ShouldBe("1", "nothing was lost (TODO(ch06) ServeConnection)");
+        (await client.PutAsync("after", "2", timeout.Token)).ShouldBe("ok", "the node still serves its other connections after the bad input (TODO(ch06) ServeConnection)");
+        (await client.GetAsync("before", timeout.Token)).ShouldBe("1", "nothing was lost (TODO(ch06) ServeConnection)");
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Emit;
 using Microsoft.CodeAnalysis.Text;
 
@@ -80,7 +81,12 @@ public sealed partial class ChapterCompiler
                 generalDiagnosticOption: ReportDiagnostic.Error,
                 deterministic: true)
             .WithSpecificDiagnosticOptions(suppressedWarnings.Select(id => KeyValuePair.Create(id, ReportDiagnostic.Suppress)));
-        var compilation = CSharpCompilation.Create(assemblyName, trees, references, options);
+        Compilation compilation = CSharpCompilation.Create(assemblyName, trees, references, options);
+        // Chapter 6's wire format is generated at compile time (System.Text.Json source generation), as MSBuild would.
+        if (files.Values.Any(text => text.Contains("[JsonSerializable(", StringComparison.Ordinal)) && Generators.Value.Count > 0)
+        {
+            CSharpGeneratorDriver.Create(Generators.Value, parseOptions: Parse).RunGeneratorsAndUpdateCompilation(compilation, out compilation, out _);
+        }
 
         Directory.CreateDirectory(outputDir);
         var dll = Path.Combine(outputDir, assemblyName + ".dll");
@@ -126,6 +132,32 @@ public sealed partial class ChapterCompiler
             _libraries[key] = reference;
         }
         return reference;
+    }
+
+    private static readonly Lazy<IReadOnlyList<ISourceGenerator>> Generators = new(LoadGenerators);
+
+    /// <summary>The targeting pack's System.Text.Json source generator, which MSBuild runs on every project.</summary>
+    private static IReadOnlyList<ISourceGenerator> LoadGenerators()
+    {
+        var runtimeDir = RuntimeEnvironment.GetRuntimeDirectory();
+        var packs = Path.GetFullPath(Path.Combine(runtimeDir, "..", "..", "..", "packs", "Microsoft.NETCore.App.Ref"));
+        var generator = Directory.Exists(packs)
+            ? Directory.EnumerateDirectories(packs)
+                .Where(d => Path.GetFileName(d).StartsWith($"{Environment.Version.Major}.", StringComparison.Ordinal))
+                .OrderByDescending(d => Version.TryParse(Path.GetFileName(d), out var v) ? v : new Version())
+                .Select(d => Path.Combine(d, "analyzers", "dotnet", "cs", "System.Text.Json.SourceGeneration.dll"))
+                .FirstOrDefault(File.Exists)
+            : null;
+        return generator is null ? [] : new AnalyzerFileReference(generator, new AnalyzerLoader()).GetGenerators(LanguageNames.CSharp);
+    }
+
+    private sealed class AnalyzerLoader : IAnalyzerAssemblyLoader
+    {
+        public void AddDependencyLocation(string fullPath)
+        {
+        }
+
+        public System.Reflection.Assembly LoadFromPath(string fullPath) => System.Reflection.Assembly.LoadFrom(fullPath);
     }
 
     /// <summary>

@@ -54,7 +54,7 @@ public sealed class FastGate(CourseManifest course)
     /// Compiles the chapter and runs its gate. <paramref name="files"/>, if given, replaces the chapter's files
     /// (the mutation suite plants a mistake this way, without touching the disk).
     /// </summary>
-    public GateRun Run(Chapter ch, string against, IReadOnlyDictionary<string, string>? files = null, string? filter = null)
+    public GateRun Run(Chapter ch, string against, IReadOnlyDictionary<string, string>? files = null, string? filter = null, bool untilFirstFailure = false)
     {
         var clock = Stopwatch.StartNew();
         var dir = CodeDir(ch, against);
@@ -88,7 +88,7 @@ public sealed class FastGate(CourseManifest course)
             return new GateRun(errors, null, null, compileTime, TimeSpan.Zero);
         }
         clock.Restart();
-        var results = InProcessRunner.Run(TestDll(ch, against), dll, filter, PerTestLimit);
+        var results = InProcessRunner.Run(TestDll(ch, against), dll, filter, PerTestLimit, untilFirstFailure);
         // The previous run's assembly is unloaded by now: remove it, so a long watch does not pile them up.
         var key = $"{ch.Slug}/{against}";
         if (_previousOutput.TryGetValue(key, out var previous))

@@ -20,28 +20,54 @@ public static class InProcessRunner
     /// <param name="chapterDll">The chapter assembly to test instead of the one beside the test assembly.</param>
     /// <param name="filter">Only tests whose full name contains this text; null for all.</param>
     /// <param name="perTestLimit">A test still running after this long is reported as stuck and abandoned.</param>
-    public static IReadOnlyList<TestResult> Run(string testDll, string chapterDll, string? filter, TimeSpan perTestLimit)
+    /// <param name="untilFirstFailure">
+    /// Stop at the first failing test and return what ran so far (the mutation suite needs one killing test, not all of
+    /// them): the quickest tests go first, and tests still running are left to finish in the background.
+    /// </param>
+    public static IReadOnlyList<TestResult> Run(string testDll, string chapterDll, string? filter, TimeSpan perTestLimit, bool untilFirstFailure = false)
     {
         var context = new GateLoadContext(Path.GetDirectoryName(testDll)!, chapterDll);
         try
         {
             var assembly = context.LoadFromAssemblyPath(testDll);
-            var tests = Discover(assembly).Where(t => filter is null || t.FullName.Contains(filter, StringComparison.Ordinal))
-                .OrderByDescending(t => LastSeconds.GetValueOrDefault(t.FullName)).ToList();
-            var results = new TestResult[tests.Count];
+            var found = Discover(assembly).Where(t => filter is null || t.FullName.Contains(filter, StringComparison.Ordinal));
+            var tests = (untilFirstFailure
+                ? found.OrderBy(t => LastSeconds.GetValueOrDefault(t.FullName))
+                : found.OrderByDescending(t => LastSeconds.GetValueOrDefault(t.FullName))).ToList();
+            var results = new TestResult?[tests.Count];
             var next = -1;
+            var failed = 0;
+            using var firstFailure = new ManualResetEventSlim();
             // xunit runs test classes in parallel; so does this, one worker per core.
             var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Environment.ProcessorCount, tests.Count))).Select(_ => Task.Factory.StartNew(() =>
             {
-                for (var i = Interlocked.Increment(ref next); i < tests.Count; i = Interlocked.Increment(ref next))
+                for (var i = Interlocked.Increment(ref next); i < tests.Count && !(untilFirstFailure && Volatile.Read(ref failed) == 1); i = Interlocked.Increment(ref next))
                 {
                     var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                    results[i] = RunOne(tests[i], perTestLimit);
+                    var result = RunOne(tests[i], perTestLimit);
                     LastSeconds[tests[i].FullName] = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+                    lock (results)
+                    {
+                        results[i] = result;
+                    }
+                    if (result.Outcome == "Failed" && Interlocked.Exchange(ref failed, 1) == 0)
+                    {
+                        firstFailure.Set();
+                    }
                 }
             }, TaskCreationOptions.LongRunning)).ToArray();
-            Task.WaitAll(workers);
-            return results.OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
+            if (untilFirstFailure)
+            {
+                Task.WaitAny([Task.WhenAll(workers), Task.Run(firstFailure.Wait)]);
+            }
+            else
+            {
+                Task.WaitAll(workers);
+            }
+            lock (results)
+            {
+                return results.OfType<TestResult>().OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
+            }
         }
         finally
         {

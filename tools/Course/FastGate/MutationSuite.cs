@@ -67,7 +67,7 @@ public static class MutationSuite
                 $"its text occurs {count} times in {ch.SolutionDir}/{mutant.File}, not once: the reference changed; update the mutant.", clock.Elapsed);
         }
         files[mutant.File] = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace(find, mutant.Replace.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
-        var run = gate.Run(ch, "solutions", files);
+        var run = gate.Run(ch, "solutions", files, untilFirstFailure: true);
         if (run.CompileErrors.Count > 0)
         {
             return new MutantOutcome(mutant, false, [], $"it does not compile: {run.CompileErrors[0]}", clock.Elapsed);

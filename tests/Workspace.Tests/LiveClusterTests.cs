@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Workspace.Tests;
+
+// The live cluster as a newcomer runs it, and as several terminals would: real processes, real sockets, the real
+// clock. Every wait is for a condition, with a deadline; nothing sleeps for a fixed time.
+public sealed partial class LiveClusterTests : IDisposable
+{
+    private static readonly string Dll = Path.Combine(Repo.Root, "tools", "cluster", "bin", "solutions", "Debug", "net10.0", "cluster.dll");
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "raft-processes-" + Guid.NewGuid().ToString("N"));
+    private readonly List<Process> _processes = [];
+
+    public void Dispose()
+    {
+        foreach (var p in _processes.Where(p => !p.HasExited))
+        {
+            p.Kill(entireProcessTree: true);
+        }
+        _processes.ForEach(p => p.Dispose());
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    private static ProcessStartInfo Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        return psi;
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(params string[] args)
+    {
+        using var process = Process.Start(Start(args))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Deadline);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await error);
+    }
+
+    [Fact]
+    public async Task The_live_cluster_tells_the_whole_story_and_exits_0()
+    {
+        var (code, output) = await RunAsync();
+
+        code.ShouldBe(0, $"the live cluster exits 0 on its own:\n{output}");
+        output.ShouldContain("becomes leader", Case.Sensitive, "the console shows elections");
+        output.ShouldContain("==> Killing node", Case.Sensitive, "the leader is killed");
+        output.ShouldContain("is the new leader", Case.Sensitive, "a new leader is elected");
+        output.ShouldContain("caught up", Case.Sensitive, "the old leader comes back from its files and catches up");
+        output.ShouldContain("read back: all 20 acknowledged keys", Case.Sensitive, $"every acknowledged key is read back:\n{output}");
+    }
+
+    [Theory]
+    [InlineData("--nodes 2", "3 to 9")]
+    [InlineData("--nodes x", "x")]
+    [InlineData("node --id 4 --cluster 1=127.0.0.1:7001,2=127.0.0.1:7002 --data-dir d", "--id 4 is not one of the nodes")]
+    [InlineData("node --id 1 --cluster 1=127.0.0.1:99999 --data-dir d", "is not ID=HOST:PORT")]
+    [InlineData("client --cluster 1=127.0.0.1:7001 put onlykey", "put needs a KEY and a VALUE")]
+    [InlineData("client --cluster 1=127.0.0.1:7001 delete k", "is not a command")]
+    [InlineData("--frobnicate", "frobnicate")]
+    public async Task Wrong_options_get_a_sentence_and_exit_code_2(string args, string sentence)
+    {
+        var (code, output) = await RunAsync(args.Split(' '));
+
+        code.ShouldBe(2, $"`{args}` is a usage error:\n{output}");
+        output.ShouldContain(sentence, Case.Sensitive, $"`{args}` says what is wrong");
+    }
+
+    [GeneratedRegex(@"Node (\d+) becomes leader in term (\d+)")]
+    private static partial Regex BecomesLeader();
+
+    [Fact]
+    public async Task Three_node_processes_survive_the_leader_process_being_killed_with_every_acknowledged_write()
+    {
+        var ports = FreePorts(3);
+        var cluster = string.Join(",", ports.Select((p, i) => $"{i + 1}={IPAddress.Loopback}:{p}"));
+        var logs = new Dictionary<int, StringBuilder>();
+        var nodes = new Dictionary<int, Process>();
+        var leaders = new List<(int Node, long Term)>();
+        for (var id = 1; id <= 3; id++)
+        {
+            var process = Process.Start(Start("node", "--id", $"{id}", "--cluster", cluster, "--data-dir", Path.Combine(_data, $"node{id}"), "--seed", $"{id}"))!;
+            _processes.Add(process);
+            nodes[id] = process;
+            var log = logs[id] = new StringBuilder();
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is null)
+                {
+                    return;
+                }
+                lock (leaders)
+                {
+                    log.AppendLine(e.Data);
+                    if (BecomesLeader().Match(e.Data) is { Success: true } m)
+                    {
+                        leaders.Add((int.Parse(m.Groups[1].Value), long.Parse(m.Groups[2].Value)));
+                    }
+                }
+            };
+            process.BeginOutputReadLine();
+        }
+
+        var acknowledged = new Dictionary<string, string>();
+        async Task Put(string key, string value)
+        {
+            var (code, output) = await RunAsync("client", "--cluster", cluster, "--timeout", "30", "put", key, value);
+            code.ShouldBe(0, $"put {key} is acknowledged:\n{output}\n{Describe()}");
+            output.Trim().ShouldBe("ok", "a put answers ok once applied");
+            acknowledged[key] = value;
+        }
+        string Describe()
+        {
+            lock (leaders)
+            {
+                return string.Join("\n", logs.Select(l => $"--- node {l.Key}:\n{l.Value}"));
+            }
+        }
+
+        for (var i = 1; i <= 5; i++)
+        {
+            await Put($"k{i}", $"v{i}");
+        }
+        int leader;
+        lock (leaders)
+        {
+            leaders.ShouldNotBeEmpty($"some node logged that it leads:\n{Describe()}");
+            leader = leaders.MaxBy(l => l.Term).Node;
+        }
+
+        nodes[leader].Kill(entireProcessTree: true); // no clean shutdown: the process is gone
+        await nodes[leader].WaitForExitAsync();
+        for (var i = 6; i <= 10; i++)
+        {
+            await Put($"k{i}", $"v{i}"); // the two left elect a leader and commit
+        }
+
+        foreach (var (key, value) in acknowledged)
+        {
+            var (code, output) = await RunAsync("client", "--cluster", cluster, "--timeout", "30", "get", key);
+            code.ShouldBe(0, $"get {key} is answered after the leader's process was killed:\n{output}");
+            output.Trim().ShouldBe(value, $"{key} reads the value whose put was acknowledged, after node {leader}'s process was killed:\n{Describe()}");
+        }
+        lock (leaders)
+        {
+            leaders.ShouldContain(l => l.Node != leader, $"a node other than {leader} took over:\n{Describe()}");
+        }
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+}

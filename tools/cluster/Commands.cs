@@ -1,0 +1,167 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Raft;
+
+/// <summary>What the three commands do.</summary>
+internal static class Commands
+{
+    private static ILoggerFactory Console(LogLevel raft = LogLevel.Information) => LoggerFactory.Create(b => b
+        .AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.IncludeScopes = false;
+        })
+        .AddFilter("Raft", raft)
+        .AddFilter("Microsoft", LogLevel.Warning));
+
+    public static async Task<int> RunNodeAsync(int id, string clusterText, string dataDir, int seed)
+    {
+        var cluster = ParseCluster(clusterText);
+        if (cluster.All(n => n.Id != id))
+        {
+            throw new UsageException($"--id {id} is not one of the nodes in --cluster ({string.Join(", ", cluster.Select(n => n.Id))}).");
+        }
+        using var loggers = Console();
+        var log = loggers.CreateLogger("Raft.Cluster");
+        using var stop = new CancellationTokenSource();
+        System.Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true; // shut down cleanly instead of being killed
+            stop.Cancel();
+        };
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+        var server = await NodeServer.StartAsync(new NodeServerOptions { Id = id, Cluster = cluster, DataDirectory = dataDir, Seed = seed }, loggers);
+        log.LogInformation("Node {Id} is running; Ctrl+C stops it", id);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        var status = await server.StatusAsync();
+        await server.StopAsync();
+        log.LogInformation("Node {Id} shut down: term {Term}, {Entries} entries saved, applied up to {Applied}", id, status.CurrentTerm, status.LogLength, status.LastApplied);
+        return 0;
+    }
+
+    public static async Task<int> RunClientAsync(string clusterText, string verb, string key, string? value, int timeoutSeconds)
+    {
+        var cluster = ParseCluster(clusterText);
+        var command = verb switch
+        {
+            "put" when value is not null => KeyValueStore.Put(CheckKey(key), value),
+            "put" => throw new UsageException("put needs a KEY and a VALUE: client --cluster ... put KEY VALUE"),
+            "get" when value is null => KeyValueStore.Get(CheckKey(key)),
+            "get" => throw new UsageException("get takes only a KEY: client --cluster ... get KEY"),
+            _ => throw new UsageException($"\"{verb}\" is not a command: use put KEY VALUE or get KEY."),
+        };
+        if (timeoutSeconds is < 1 or > 3600)
+        {
+            throw new UsageException($"--timeout {timeoutSeconds}: give a number of seconds from 1 to 3600.");
+        }
+        await using var client = new RaftClient(cluster);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        try
+        {
+            System.Console.WriteLine(await client.SubmitAsync(command, timeout.Token));
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"No node of {clusterText} answered within {timeoutSeconds} s: is the cluster running, and does a majority of it run?");
+        }
+    }
+
+    private static string CheckKey(string key) =>
+        key.Length > 0 && !key.Any(char.IsWhiteSpace) ? key : throw new UsageException($"\"{key}\" is not a key: a key is one word without spaces.");
+
+    private static IReadOnlyList<NodeAddress> ParseCluster(string text)
+    {
+        try
+        {
+            return NodeAddress.ParseList(text);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"--cluster: {e.Message}");
+        }
+    }
+
+    public static async Task<int> RunStoryAsync(int nodes, int seed, string? dataDir, bool keepRunning, int keys)
+    {
+        if (nodes is < 3 or > 9)
+        {
+            throw new UsageException($"--nodes {nodes}: a cluster here has 3 to 9 nodes (a leader must be killable and leave a majority).");
+        }
+        if (keys is < 1 or > 1000)
+        {
+            throw new UsageException($"--keys {keys}: give 1 to 1000 keys.");
+        }
+        var temporary = dataDir is null;
+        var root = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), $"raft-cluster-{Environment.ProcessId}"));
+        using var loggers = Console();
+        var log = loggers.CreateLogger("Raft.Cluster");
+        var cluster = FreePorts(nodes).Select((port, i) => new NodeAddress(i + 1, "127.0.0.1", port)).ToList();
+        var story = new Story(cluster, root, seed, loggers, log);
+        using var stop = new CancellationTokenSource();
+        System.Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        log.LogInformation("Starting {Count} nodes on 127.0.0.1 ({Addresses}), files in {Root}", nodes, string.Join(", ", cluster), root);
+        int result;
+        try
+        {
+            result = await story.TellAsync(keys, stop.Token);
+            if (keepRunning && result == 0)
+            {
+                log.LogInformation("The cluster keeps running; try: dotnet run --project tools/cluster -- client --cluster {Cluster} get k1   (Ctrl+C stops it)",
+                    string.Join(",", cluster.Select(n => $"{n.Id}={n}")));
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            log.LogInformation("Stopped by Ctrl+C");
+            result = 1;
+        }
+        finally
+        {
+            await story.DisposeAsync();
+            if (temporary)
+            {
+                try
+                {
+                    Directory.Delete(root, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+        return result;
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+}

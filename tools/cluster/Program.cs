@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Raft;
+
+// The walkthrough's main(): start a cluster, run every node's loops at once, and watch it work. Three commands:
+//   (none)  a whole cluster on 127.0.0.1 telling its story, then a summary (exits 0 on its own);
+//   node    one node per process, for several terminals or machines;
+//   client  put and get against a running cluster.
+
+var nodesOption = new Option<int>("--nodes") { Description = "How many nodes (3 to 9).", DefaultValueFactory = _ => 5 };
+var seedOption = new Option<int>("--seed") { Description = "Seeds the nodes' election timeouts.", DefaultValueFactory = _ => 1 };
+var dataOption = new Option<string?>("--data-dir") { Description = "Where the nodes keep their files (one folder per node). Default: a temporary folder, deleted at the end." };
+var keepOption = new Option<bool>("--keep-running") { Description = "After the story, keep the cluster running until Ctrl+C (then shut down cleanly)." };
+var keysOption = new Option<int>("--keys") { Description = "How many keys the client puts before and after the failover (1 to 1000).", DefaultValueFactory = _ => 10 };
+
+var root = new RootCommand("A live Raft cluster on this machine: elections, commits, a leader killed and replaced, the old one back from its files.")
+{
+    nodesOption, seedOption, dataOption, keepOption, keysOption,
+};
+
+var idOption = new Option<int>("--id") { Description = "This node's id (one of --cluster).", Required = true };
+var clusterOption = new Option<string>("--cluster") { Description = "Every node and its address: 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003", Required = true };
+var nodeData = new Option<string>("--data-dir") { Description = "This node's folder for its files.", Required = true };
+var nodeSeed = new Option<int>("--seed") { Description = "Seeds this node's election timeouts.", DefaultValueFactory = _ => 1 };
+var node = new Command("node", "Run one node until Ctrl+C (or SIGTERM), then shut down cleanly.") { idOption, clusterOption, nodeData, nodeSeed };
+root.Subcommands.Add(node);
+
+var clientCluster = new Option<string>("--cluster") { Description = "The cluster's nodes: 1=127.0.0.1:7001,2=127.0.0.1:7002,...", Required = true };
+var verb = new Argument<string>("command") { Description = "put or get" };
+var key = new Argument<string>("key");
+var value = new Argument<string?>("value") { Arity = ArgumentArity.ZeroOrOne };
+var timeoutOption = new Option<int>("--timeout") { Description = "Seconds to keep trying before giving up.", DefaultValueFactory = _ => 15 };
+var client = new Command("client", "Put or get a key on a running cluster: client --cluster ... put KEY VALUE | get KEY") { clientCluster, timeoutOption, verb, key, value };
+root.Subcommands.Add(client);
+
+// The commands run below, after the checks; these actions only let the parser accept each command alone.
+root.SetAction(_ => 0);
+node.SetAction(_ => 0);
+client.SetAction(_ => 0);
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine(error.Message);
+    }
+    Console.Error.WriteLine("Run with --help for the options.");
+    return 2;
+}
+if (parsed.GetResult(node) is not null)
+{
+    return await Guard(() => Commands.RunNodeAsync(parsed.GetValue(idOption), parsed.GetValue(clusterOption)!, parsed.GetValue(nodeData)!, parsed.GetValue(nodeSeed)));
+}
+if (parsed.GetResult(client) is not null)
+{
+    return await Guard(() => Commands.RunClientAsync(parsed.GetValue(clientCluster)!, parsed.GetValue(verb)!, parsed.GetValue(key)!, parsed.GetValue(value),
+        parsed.GetValue(timeoutOption)));
+}
+if (parsed.Action is not null && (args.Contains("--help") || args.Contains("-h") || args.Contains("-?") || args.Contains("--version")))
+{
+    return await parsed.InvokeAsync();
+}
+return await Guard(() => Commands.RunStoryAsync(parsed.GetValue(nodesOption), parsed.GetValue(seedOption), parsed.GetValue(dataOption),
+    parsed.GetValue(keepOption), parsed.GetValue(keysOption)));
+
+// Wrong input is a sentence and exit code 2; a failure of the run is a sentence and 1; never a stack trace alone.
+static async Task<int> Guard(Func<Task<int>> run)
+{
+    try
+    {
+        return await run();
+    }
+    catch (UsageException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        Console.Error.WriteLine("Run with --help for the options.");
+        return 2;
+    }
+    catch (Exception e) when (e is PortInUseException or StorageCorruptException or TimeoutException)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 1;
+    }
+}
+
+/// <summary>Options that parse but make no sense together: a sentence, and exit code 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);
