@@ -33,6 +33,12 @@ public sealed class RaftClient : IAsyncDisposable
     /// <summary>How long one node may take to answer before the client tries another.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// The longest pause between two tries while no node can answer (an election is on). An election takes about one
+    /// election timeout (300 to 600 ms by default), so a client that waits longer only adds to the failover it sees.
+    /// </summary>
+    public static readonly TimeSpan MaxPause = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The node that answered the last command: the leader, as far as this client knows.</summary>
     public int? Leader { get; private set; }
 
@@ -77,7 +83,7 @@ public sealed class RaftClient : IAsyncDisposable
                 // No leader known yet (an election is on), or the node is gone: try the next one after a short pause.
                 _target = _cluster[(IndexOf(target) + 1) % _cluster.Count].Id;
                 await Task.Delay(pause, _time, cancellationToken);
-                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(500).Ticks));
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxPause.Ticks));
             }
         }
         finally
