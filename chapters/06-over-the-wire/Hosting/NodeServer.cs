@@ -126,7 +126,7 @@ public sealed class NodeServer : IAsyncDisposable
             {
                 client = await _listener.AcceptTcpClientAsync(cancellationToken);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or InvalidOperationException)
             {
                 return;
             }
