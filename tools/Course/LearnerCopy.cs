@@ -15,7 +15,7 @@ public static class LearnerCopy
     public static readonly string[] Left =
     [
         "solutions/", "course/source/", "course/mutants/", "course/make_notebooks.py", "tools/chaptergen/", "tools/bench/",
-        "tests/Workspace.Tests/", "scripts/measure-", "scripts/run-notebooks-jupyter.sh", ".ci/",
+        "tools/wirebench/", "tests/Workspace.Tests/", "scripts/measure-", "scripts/run-notebooks-jupyter.sh", ".ci/",
     ];
 
     // Projects of Tutorial.sln that live in what stays behind.
@@ -60,6 +60,14 @@ public static class LearnerCopy
             {
                 throw new IOException($"`dotnet sln remove` failed in {target}:\n{said}");
             }
+        }
+
+        // The live cluster runs the reference by default; a learner's copy has none, so there it runs the learner's chapter 6.
+        var clusterProps = Path.Combine(target, "tools", "cluster", "Directory.Build.props");
+        if (File.Exists(clusterProps))
+        {
+            File.WriteAllText(clusterProps, File.ReadAllText(clusterProps).Replace(
+                "<Against Condition=\"'$(Against)' == ''\">solutions</Against>", "<Against Condition=\"'$(Against)' == ''\">chapters</Against>", StringComparison.Ordinal));
         }
 
         var readme = Path.Combine(target, "README.md");
