@@ -21,7 +21,7 @@ public static class LearnerCopy
     // Projects of Tutorial.sln that live in what stays behind.
     private static readonly string[] LeftProjects =
     [
-        "tools/chaptergen/chaptergen.csproj", "tools/bench/bench.csproj", "tests/Workspace.Tests/Workspace.Tests.csproj",
+        "tools/chaptergen/chaptergen.csproj", "tools/bench/bench.csproj", "tools/wirebench/wirebench.csproj", "tests/Workspace.Tests/Workspace.Tests.csproj",
     ];
 
     public static int Write(CourseManifest course, string target, bool withAnswers, TextWriter output)

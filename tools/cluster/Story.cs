@@ -45,7 +45,7 @@ internal sealed class Story(IReadOnlyList<NodeAddress> cluster, string root, int
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"No leader within {StepLimit.TotalSeconds:0} s: {string.Join("; ", statuses.Select(s => s.ToString()))}");
+                throw new TimeoutException($"No leader within {StepLimit.TotalSeconds:0} s. If a node logged an error above (a TODO(ch06) still open, say), that is why. The nodes: {string.Join("; ", statuses.Select(s => s.ToString()))}");
             }
         }
     }

@@ -122,7 +122,14 @@ public sealed class PeerLink : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _stop.CancelAsync();
-        await _run;
+        try
+        {
+            await _run;
+        }
+        catch (Exception)
+        {
+            // The loop's failure was logged when it happened; stopping must still stop.
+        }
         _stop.Dispose();
     }
 }
