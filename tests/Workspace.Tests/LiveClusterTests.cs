@@ -159,6 +159,99 @@ public sealed partial class LiveClusterTests : IDisposable
         }
     }
 
+    /// <summary>Sends a POSIX signal to a process (SIGTERM from a service manager, SIGINT from Ctrl+C).</summary>
+    private static async Task SignalAsync(Process process, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {process.Id}") { UseShellExecute = false })!;
+        await kill.WaitForExitAsync();
+        kill.ExitCode.ShouldBe(0, $"kill -{signal} reached the process");
+    }
+
+    private static async Task<string> UntilLineAsync(Process process, StringBuilder output, string text)
+    {
+        using var timeout = new CancellationTokenSource(Deadline);
+        while (true)
+        {
+            lock (output)
+            {
+                if (output.ToString().Contains(text, StringComparison.Ordinal))
+                {
+                    return output.ToString();
+                }
+            }
+            process.HasExited.ShouldBeFalse($"the process exited before it printed \"{text}\":\n{output}");
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    private Process StartCollecting(StringBuilder output, params string[] args)
+    {
+        var process = Process.Start(Start(args))!;
+        _processes.Add(process);
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    [Fact]
+    public async Task A_node_stopped_with_SIGTERM_shuts_down_cleanly_and_keeps_what_it_acknowledged()
+    {
+        var cluster = $"1={IPAddress.Loopback}:{FreePorts(1)[0]}";
+        var dir = Path.Combine(_data, "solo");
+        var output = new StringBuilder();
+        var node = StartCollecting(output, "node", "--id", "1", "--cluster", cluster, "--data-dir", dir);
+        var (put, said) = await RunAsync("client", "--cluster", cluster, "--timeout", "30", "put", "kept", "yes");
+        put.ShouldBe(0, $"a one-node cluster acknowledges a put:\n{said}\n{output}");
+
+        await SignalAsync(node, "TERM");
+        using (var timeout = new CancellationTokenSource(Deadline))
+        {
+            await node.WaitForExitAsync(timeout.Token);
+        }
+
+        node.ExitCode.ShouldBe(0, $"SIGTERM is a clean shutdown, exit code 0:\n{output}");
+        output.ToString().ShouldContain("Node 1 shut down", Case.Sensitive, "the node says it shut down, with what it saved");
+        var again = StartCollecting(new StringBuilder(), "node", "--id", "1", "--cluster", cluster, "--data-dir", dir);
+        var (get, value) = await RunAsync("client", "--cluster", cluster, "--timeout", "30", "get", "kept");
+        get.ShouldBe(0, $"the restarted node answers:\n{value}");
+        value.Trim().ShouldBe("yes", "the acknowledged put survived the shutdown and the restart (it was on disk before the answer)");
+        await SignalAsync(again, "TERM");
+    }
+
+    [Fact]
+    public async Task The_live_cluster_kept_running_stops_cleanly_on_Ctrl_C()
+    {
+        var output = new StringBuilder();
+        var story = StartCollecting(output, "--keep-running", "--nodes", "3", "--keys", "3");
+        await UntilLineAsync(story, output, "The cluster keeps running");
+
+        await SignalAsync(story, "INT");
+        using (var timeout = new CancellationTokenSource(Deadline))
+        {
+            await story.WaitForExitAsync(timeout.Token);
+        }
+
+        story.ExitCode.ShouldBe(0, $"Ctrl+C after the story is a clean exit:\n{output}");
+        foreach (var id in new[] { 1, 2, 3 })
+        {
+            output.ToString().ShouldContain($"Node {id} stopped", Case.Sensitive, $"node {id} was stopped, not abandoned");
+        }
+    }
+
     private static int[] FreePorts(int count)
     {
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
