@@ -1266,10 +1266,7 @@ Three of your nodes on 127.0.0.1, each with its files in a temporary directory, 
 keys; the leader is stopped; the other two elect a new one; the old leader comes back from its files and catches up.
 """),
     code(r"""
-using System.Net;
-using System.Net.Sockets;
-int FreePort() { var l = new TcpListener(IPAddress.Loopback, 0); l.Start(); var port = ((IPEndPoint)l.LocalEndpoint).Port; l.Stop(); return port; }
-var cluster = Enumerable.Range(1, 3).Select(id => new NodeAddress(id, "127.0.0.1", FreePort())).ToList();
+var cluster = NodeAddress.OnLoopback(3); // nodes 1 to 3 on 127.0.0.1, each on a free port
 var root = Path.Combine(Path.GetTempPath(), "raft-notebook-" + Environment.ProcessId);
 var servers = new Dictionary<int, NodeServer>();
 async Task StartNode(int id) => servers[id] = await NodeServer.StartAsync(new NodeServerOptions { Id = id, Cluster = cluster, DataDirectory = Path.Combine(root, $"node{id}"), Seed = id });

@@ -28,15 +28,8 @@ internal static class Live
         ElectionTimeoutMax = TimeSpan.FromMilliseconds(300),
     };
 
-    /// <summary>Ports that are free now (bound to 0, read, released).</summary>
-    public static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
-    }
+    /// <summary>Ports that are free now.</summary>
+    public static int[] FreePorts(int count) => [.. NodeAddress.OnLoopback(count).Select(a => a.Port)];
 
     /// <summary>Waits until <paramref name="condition"/> holds; fails with <paramref name="sentence"/> at the deadline.</summary>
     public static async Task Until(Func<Task<bool>> condition, string sentence, TimeSpan? deadline = null)
@@ -138,8 +131,7 @@ internal sealed class LiveCluster : IAsyncDisposable
 
     public static async Task<LiveCluster> StartAsync(int size, int maxFrameLength = Frames.DefaultMaxLength)
     {
-        var ports = Live.FreePorts(size);
-        var cluster = new LiveCluster([.. ports.Select((p, i) => new NodeAddress(i + 1, "127.0.0.1", p))], maxFrameLength);
+        var cluster = new LiveCluster(NodeAddress.OnLoopback(size), maxFrameLength);
         foreach (var address in cluster.Addresses)
         {
             await cluster.StartNodeAsync(address.Id);

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Raft;
 
@@ -108,7 +106,7 @@ internal static class Commands
         var root = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), $"raft-cluster-{Environment.ProcessId}"));
         using var loggers = Console();
         var log = loggers.CreateLogger("Raft.Cluster");
-        var cluster = FreePorts(nodes).Select((port, i) => new NodeAddress(i + 1, "127.0.0.1", port)).ToList();
+        var cluster = NodeAddress.OnLoopback(nodes);
         var story = new Story(cluster, root, seed, loggers, log);
         using var stop = new CancellationTokenSource();
         System.Console.CancelKeyPress += (_, e) =>
@@ -156,12 +154,4 @@ internal static class Commands
         return result;
     }
 
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
-    }
 }

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Raft;
 

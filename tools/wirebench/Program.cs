@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Raft;
 
 // The reference over loopback, as it runs for real: three node processes (tools/cluster's `node`), each with its
@@ -106,7 +104,7 @@ internal sealed class Processes(string clusterDll, string data) : IAsyncDisposab
 {
     private readonly Dictionary<int, Process> _nodes = [];
 
-    public IReadOnlyList<NodeAddress> Addresses { get; } = FreePorts(3).Select((p, i) => new NodeAddress(i + 1, "127.0.0.1", p)).ToList();
+    public IReadOnlyList<NodeAddress> Addresses { get; } = NodeAddress.OnLoopback(3);
 
     public void StartAll()
     {
@@ -149,12 +147,4 @@ internal sealed class Processes(string clusterDll, string data) : IAsyncDisposab
         return ValueTask.CompletedTask;
     }
 
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
-    }
 }

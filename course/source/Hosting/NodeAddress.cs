@@ -1,5 +1,7 @@
 //@since 06
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 
 namespace Raft;
 
@@ -7,6 +9,24 @@ namespace Raft;
 public sealed record NodeAddress(int Id, string Host, int Port)
 {
     public override string ToString() => $"{Host}:{Port}";
+
+    /// <summary>
+    /// Nodes 1 to <paramref name="count"/> on 127.0.0.1, each on a port that is free now (bound to port 0 to be given
+    /// one, then released), for a cluster on one machine.
+    /// </summary>
+    public static IReadOnlyList<NodeAddress> OnLoopback(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(l => l.Start());
+            return [.. listeners.Select((l, i) => new NodeAddress(i + 1, "127.0.0.1", ((IPEndPoint)l.LocalEndpoint).Port))];
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Dispose());
+        }
+    }
 
     /// <summary>
     /// Reads <c>1=127.0.0.1:7001,2=127.0.0.1:7002</c>: every node of a cluster with its address.
