@@ -52,6 +52,20 @@ internal static class Live
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> on another thread and fails with <paramref name="sentence"/> if it has not returned
+    /// within <see cref="Quick"/>: a call that blocks becomes a failing test, not a test run that never ends.
+    /// </summary>
+    public static async Task Returns(Action action, string sentence)
+    {
+        var running = Task.Run(action);
+        if (await Task.WhenAny(running, Task.Delay(Quick)) != running)
+        {
+            Assert.Fail($"{sentence} (still running after {Quick.TotalSeconds:0} s)");
+        }
+        await running;
+    }
+
     public static Task Until(Func<bool> condition, string sentence, TimeSpan? deadline = null) =>
         Until(() => Task.FromResult(condition()), sentence, deadline);
 
