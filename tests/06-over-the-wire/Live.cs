@@ -174,11 +174,12 @@ internal sealed class LiveCluster : IAsyncDisposable
         await Until(async () =>
         {
             var statuses = await Task.WhenAll(Running.Select(s => s.StatusAsync()));
-            var leaders = statuses.Where(s => s.Role == Role.Leader).ToList();
             var top = statuses.Max(s => s.CurrentTerm);
-            if (leaders.Count(l => l.CurrentTerm == top) == 1 && statuses.All(s => s.LeaderId == leaders.Single(l => l.CurrentTerm == top).Id || s.Role == Role.Leader))
+            var leaders = statuses.Where(s => s.Role == Role.Leader && s.CurrentTerm == top).ToList();
+            // One leader in the newest term, and every other node follows it (not a deposed leader of an older term).
+            if (leaders.Count == 1 && statuses.All(s => s.Id == leaders[0].Id || s.LeaderId == leaders[0].Id))
             {
-                leader = leaders.Single(l => l.CurrentTerm == top).Id;
+                leader = leaders[0].Id;
                 return true;
             }
             return false;

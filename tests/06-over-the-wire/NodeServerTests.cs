@@ -156,7 +156,7 @@ public sealed class NodeServerTests
         var error = await Should.ThrowAsync<PortInUseException>(() => NodeServer.StartAsync(new NodeServerOptions
         {
             Id = 1, Cluster = cluster.Addresses, DataDirectory = cluster.DataDirectory(1) + "-second",
-        }, cluster.Logs.Factory()), "a second node on a taken port fails to start with PortInUseException (TODO(ch06) ServeConnection is what it would have run)");
+        }, cluster.Logs.Factory()), "a second node on a taken port fails to start, with PortInUseException");
 
         error.Message.ShouldContain(taken.ToString(), Case.Sensitive, "the error names the address that is taken");
         error.Message.ShouldContain("already in use", Case.Sensitive, "the error says what is wrong in words");

@@ -19,9 +19,9 @@ public static class Cli
         Func<string, string>? missing = null)
     {
         var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
+        if (Rejected(parsed, tool, usage, error, missing) is { } code)
         {
-            return Fail(tool, usage, error, Sentence(parsed.Errors[0].Message, missing));
+            return code;
         }
         try
         {
@@ -32,6 +32,10 @@ public static class Cli
             return Fail(tool, usage, error, e.Message);
         }
     }
+
+    /// <summary>Exit code 2, after the sentence and the usage, if the parser found the command line wrong; else null.</summary>
+    public static int? Rejected(ParseResult parsed, string tool, string usage, TextWriter error, Func<string, string>? missing = null) =>
+        parsed.Errors.Count > 0 ? Fail(tool, usage, error, Sentence(parsed.Errors[0].Message, missing)) : null;
 
     public static int Fail(string tool, string usage, TextWriter error, string sentence)
     {

@@ -1,10 +1,11 @@
+using Course;
 using Microsoft.Extensions.Logging;
 using Raft;
 
 /// <summary>What the three commands do.</summary>
 internal static class Commands
 {
-    private static ILoggerFactory Console(LogLevel raft = LogLevel.Information) => LoggerFactory.Create(b => b
+    private static ILoggerFactory ConsoleLoggers(LogLevel raft = LogLevel.Information) => LoggerFactory.Create(b => b
         .AddSimpleConsole(o =>
         {
             o.SingleLine = true;
@@ -19,12 +20,12 @@ internal static class Commands
         var cluster = ParseCluster(clusterText);
         if (cluster.All(n => n.Id != id))
         {
-            throw new UsageException($"--id {id} is not one of the nodes in --cluster ({string.Join(", ", cluster.Select(n => n.Id))}).");
+            throw new Cli.UsageException($"--id {id} is not one of the nodes in --cluster ({string.Join(", ", cluster.Select(n => n.Id))}).");
         }
-        using var loggers = Console();
+        using var loggers = ConsoleLoggers();
         var log = loggers.CreateLogger("Raft.Cluster");
         using var stop = new CancellationTokenSource();
-        System.Console.CancelKeyPress += (_, e) =>
+        Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = true; // shut down cleanly instead of being killed
             stop.Cancel();
@@ -55,20 +56,20 @@ internal static class Commands
         var command = verb switch
         {
             "put" when value is not null => KeyValueStore.Put(CheckKey(key), value),
-            "put" => throw new UsageException("put needs a KEY and a VALUE: client --cluster ... put KEY VALUE"),
+            "put" => throw new Cli.UsageException("put needs a KEY and a VALUE: client --cluster ... put KEY VALUE"),
             "get" when value is null => KeyValueStore.Get(CheckKey(key)),
-            "get" => throw new UsageException("get takes only a KEY: client --cluster ... get KEY"),
-            _ => throw new UsageException($"\"{verb}\" is not a command: use put KEY VALUE or get KEY."),
+            "get" => throw new Cli.UsageException("get takes only a KEY: client --cluster ... get KEY"),
+            _ => throw new Cli.UsageException($"\"{verb}\" is not a command: use put KEY VALUE or get KEY."),
         };
         if (timeoutSeconds is < 1 or > 3600)
         {
-            throw new UsageException($"--timeout {timeoutSeconds}: give a number of seconds from 1 to 3600.");
+            throw new Cli.UsageException($"--timeout {timeoutSeconds}: give a number of seconds from 1 to 3600.");
         }
         await using var client = new RaftClient(cluster);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
         try
         {
-            System.Console.WriteLine(await client.SubmitAsync(command, timeout.Token));
+            Console.WriteLine(await client.SubmitAsync(command, timeout.Token));
             return 0;
         }
         catch (OperationCanceledException)
@@ -78,7 +79,7 @@ internal static class Commands
     }
 
     private static string CheckKey(string key) =>
-        key.Length > 0 && !key.Any(char.IsWhiteSpace) ? key : throw new UsageException($"\"{key}\" is not a key: a key is one word without spaces.");
+        key.Length > 0 && !key.Any(char.IsWhiteSpace) ? key : throw new Cli.UsageException($"\"{key}\" is not a key: a key is one word without spaces.");
 
     private static IReadOnlyList<NodeAddress> ParseCluster(string text)
     {
@@ -88,7 +89,7 @@ internal static class Commands
         }
         catch (FormatException e)
         {
-            throw new UsageException($"--cluster: {e.Message}");
+            throw new Cli.UsageException($"--cluster: {e.Message}");
         }
     }
 
@@ -96,20 +97,20 @@ internal static class Commands
     {
         if (nodes is < 3 or > 9)
         {
-            throw new UsageException($"--nodes {nodes}: a cluster here has 3 to 9 nodes (a leader must be killable and leave a majority).");
+            throw new Cli.UsageException($"--nodes {nodes}: a cluster here has 3 to 9 nodes (a leader must be killable and leave a majority).");
         }
         if (keys is < 1 or > 1000)
         {
-            throw new UsageException($"--keys {keys}: give 1 to 1000 keys.");
+            throw new Cli.UsageException($"--keys {keys}: give 1 to 1000 keys.");
         }
         var temporary = dataDir is null;
         var root = Path.GetFullPath(dataDir ?? Path.Combine(Path.GetTempPath(), $"raft-cluster-{Environment.ProcessId}"));
-        using var loggers = Console();
+        using var loggers = ConsoleLoggers();
         var log = loggers.CreateLogger("Raft.Cluster");
         var cluster = NodeAddress.OnLoopback(nodes);
         var story = new Story(cluster, root, seed, loggers, log);
         using var stop = new CancellationTokenSource();
-        System.Console.CancelKeyPress += (_, e) =>
+        Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = true;
             stop.Cancel();

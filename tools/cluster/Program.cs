@@ -1,3 +1,4 @@
+using Course;
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Raft;
@@ -38,15 +39,13 @@ root.SetAction(_ => 0);
 node.SetAction(_ => 0);
 client.SetAction(_ => 0);
 
+const string usage = "Usage: cluster [--nodes N] [--seed S] [--data-dir DIR] [--keys K] [--keep-running]\n" +
+                     "       cluster node --id N --cluster 1=HOST:PORT,... --data-dir DIR\n" +
+                     "       cluster client --cluster 1=HOST:PORT,... put KEY VALUE | get KEY";
 var parsed = root.Parse(args);
-if (parsed.Errors.Count > 0)
+if (Cli.Rejected(parsed, "cluster", usage, Console.Error) is { } rejected)
 {
-    foreach (var error in parsed.Errors)
-    {
-        Console.Error.WriteLine(error.Message);
-    }
-    Console.Error.WriteLine("Run with --help for the options.");
-    return 2;
+    return rejected;
 }
 if (parsed.GetResult(node) is not null)
 {
@@ -65,17 +64,15 @@ return await Guard(() => Commands.RunStoryAsync(parsed.GetValue(nodesOption), pa
     parsed.GetValue(keepOption), parsed.GetValue(keysOption)));
 
 // Wrong input is a sentence and exit code 2; a failure of the run is a sentence and 1; never a stack trace alone.
-static async Task<int> Guard(Func<Task<int>> run)
+async Task<int> Guard(Func<Task<int>> run)
 {
     try
     {
         return await run();
     }
-    catch (UsageException e)
+    catch (Cli.UsageException e)
     {
-        Console.Error.WriteLine(e.Message);
-        Console.Error.WriteLine("Run with --help for the options.");
-        return 2;
+        return Cli.Fail("cluster", usage, Console.Error, e.Message);
     }
     catch (Exception e) when (e is PortInUseException or StorageCorruptException or TimeoutException)
     {
@@ -83,6 +80,3 @@ static async Task<int> Guard(Func<Task<int>> run)
         return 1;
     }
 }
-
-/// <summary>Options that parse but make no sense together: a sentence, and exit code 2.</summary>
-internal sealed class UsageException(string message) : Exception(message);

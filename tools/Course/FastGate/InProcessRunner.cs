@@ -37,7 +37,7 @@ public static class InProcessRunner
             var results = new TestResult?[tests.Count];
             var next = -1;
             var failed = 0;
-            using var firstFailure = new ManualResetEventSlim();
+            var firstFailure = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             // xunit runs test classes in parallel; so does this, one worker per core and two more: some tests spend most of
             // their time waiting (an fsync, a socket, chapter 6's real clock), and the extra workers fill that time
             // (chapter 6's tests: 2.9 s with one worker per core, 2.1 s with two more; chapter 5's: 1.9 s, 1.6 s).
@@ -54,13 +54,13 @@ public static class InProcessRunner
                     }
                     if (result.Outcome == "Failed" && Interlocked.Exchange(ref failed, 1) == 0)
                     {
-                        firstFailure.Set();
+                        firstFailure.TrySetResult();
                     }
                 }
             }, TaskCreationOptions.LongRunning)).ToArray();
             if (untilFirstFailure)
             {
-                Task.WaitAny([Task.WhenAll(workers), Task.Run(firstFailure.Wait)]);
+                Task.WaitAny(Task.WhenAll(workers), firstFailure.Task);
             }
             else
             {
