@@ -174,7 +174,13 @@ file static class LogText
 /// </summary>
 public sealed class CommittedEntriesAgree(LogTracker logs) : ISafetyRule
 {
-    private readonly List<(LogEntry Entry, long Term, int Node)> _committed = [];
+    // Every entry some node has counted as committed: index i at position i - 1.
+    private readonly List<LogEntry> _committed = [];
+
+    // Which node first counted them, and in which of its terms, as runs: from index First + 1 on, up to the next run.
+    // Runs, not a record per entry: one step commits many entries on one node, and a list of thousands of records
+    // outgrows 85 KB into the large object heap, whose collections once cost more time than every check together.
+    private readonly List<(int First, long Term, int Node)> _countedBy = [];
 
     // Per node: how many of its committed entries were compared with _committed already.
     private readonly Dictionary<IRaftNode, int> _checked = new(ReferenceEqualityComparer.Instance);
@@ -203,15 +209,19 @@ public sealed class CommittedEntriesAgree(LogTracker logs) : ISafetyRule
             {
                 if (i < _committed.Count)
                 {
-                    if (!Equals(_committed[i].Entry, log[i]))
+                    if (!Equals(_committed[i], log[i]))
                     {
-                        return $"Node {node.Id} counts {log[i]} at index {i + 1} as committed, but node {_committed[i].Node} " +
-                               $"committed {_committed[i].Entry} there. Two servers would apply different commands at the same index.";
+                        return $"Node {node.Id} counts {log[i]} at index {i + 1} as committed, but node {_countedBy[RunAt(i)].Node} " +
+                               $"committed {_committed[i]} there. Two servers would apply different commands at the same index.";
                     }
                 }
                 else
                 {
-                    _committed.Add((log[i], node.CurrentTerm, node.Id));
+                    if (_countedBy.Count == 0 || _countedBy[^1].Term != node.CurrentTerm || _countedBy[^1].Node != node.Id)
+                    {
+                        _countedBy.Add((i, node.CurrentTerm, node.Id));
+                    }
+                    _committed.Add(log[i]);
                 }
             }
             _checked[node] = upTo;
@@ -228,9 +238,15 @@ public sealed class CommittedEntriesAgree(LogTracker logs) : ISafetyRule
             var holds = _leaders.TryGetValue(leader, out var known) && known.Term == leader.CurrentTerm
                 ? Math.Min(known.Holds, changed.Contains(leader.Id) ? logs.FirstChanged(leader) - 1 : int.MaxValue)
                 : 0;
+            var run = holds < _committed.Count ? RunAt(holds) : 0;
             for (var i = holds; i < _committed.Count; i++)
             {
-                var (entry, term, _) = _committed[i];
+                while (run + 1 < _countedBy.Count && _countedBy[run + 1].First <= i)
+                {
+                    run++;
+                }
+                var entry = _committed[i];
+                var term = _countedBy[run].Term;
                 if (term <= leader.CurrentTerm && (i >= log.Count || !Equals(log[i], entry)))
                 {
                     return $"Leader {leader.Id} of term {leader.CurrentTerm} lacks the entry {entry} committed at index {i + 1} in term {term}. " +
@@ -241,6 +257,25 @@ public sealed class CommittedEntriesAgree(LogTracker logs) : ISafetyRule
             _leaders[leader] = (leader.CurrentTerm, _committed.Count);
         }
         return null;
+    }
+
+    /// <summary>The run of <see cref="_countedBy"/> that holds position <paramref name="i"/> of <see cref="_committed"/>.</summary>
+    private int RunAt(int i)
+    {
+        int low = 0, high = _countedBy.Count - 1;
+        while (low < high)
+        {
+            var middle = (low + high + 1) / 2;
+            if (_countedBy[middle].First <= i)
+            {
+                low = middle;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+        return low;
     }
 }
 
