@@ -25,22 +25,22 @@ public sealed partial class RaftNode
         {
             return;
         }
-        // Terms never fall along a log, so once an entry is of an earlier term, so are all before it.
-        for (var n = LastLogIndex(); n > CommitIndex && TermAt(n) == CurrentTerm; n--)
+        // The N of Figure 2 worth trying is the highest index a majority holds. Sort what each server is known to hold
+        // (the leader holds its whole log); with the values ascending, the one at (count - 1) / 2 is held by that server
+        // and every server after it: a majority. No higher index is. Trying only this N is enough: terms never fall
+        // along a log, so if log[N] is of an earlier term, so is every entry before it, and none of them may be
+        // committed by counting; the leader's next entry of its own term will commit them all at once (Figure 8).
+        Span<long> matched = stackalloc long[Peers.Length + 1];
+        matched[0] = LastLogIndex(); // the leader's own copy
+        for (var i = 0; i < Peers.Length; i++)
         {
-            var replicas = 1; // the leader's own copy
-            foreach (var peer in Peers)
-            {
-                if (MatchIndex.GetValueOrDefault(peer) >= n)
-                {
-                    replicas++;
-                }
-            }
-            if (HasMajority(replicas))
-            {
-                CommitIndex = n;
-                return;
-            }
+            matched[i + 1] = MatchIndex.GetValueOrDefault(Peers[i]);
+        }
+        matched.Sort();
+        var n = matched[(matched.Length - 1) / 2];
+        if (n > CommitIndex && TermAt(n) == CurrentTerm)
+        {
+            CommitIndex = n;
         }
     }
 
