@@ -496,14 +496,10 @@ public sealed class SimCluster<TNode> : IDisposable where TNode : class, IRaftNo
                 return $"its log has {log.Count} entries but its storage holds {disk.Count}";
             }
             // The last entry and one in the middle: cheap, and enough to catch a log saved before it changed.
-            foreach (var i in new[] { log.Count - 1, log.Count / 2 })
-            {
-                if (i >= 0 && i < log.Count && !Equals(log[i], disk[i]))
-                {
-                    return $"its entry at index {i + 1} is {log[i]} but its storage holds {disk[i]}";
-                }
-            }
-            return null;
+            return Differs(log.Count - 1) ?? Differs(log.Count / 2);
+
+            string? Differs(int i) =>
+                i >= 0 && i < log.Count && !Equals(log[i], disk[i]) ? $"its entry at index {i + 1} is {log[i]} but its storage holds {disk[i]}" : null;
         }
 
         private static string Show(int? vote) => vote is { } v ? $"node {v}" : "nobody";

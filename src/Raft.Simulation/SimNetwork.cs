@@ -140,11 +140,17 @@ public sealed class SimNetwork
             return;
         }
         var envelope = new Envelope(from, to, message);
-        _time.Schedule(delay, () => Arrive(id, envelope));
+        _time.Schedule(delay, new InFlight(this, id, envelope));
         if (duplicated)
         {
-            _time.Schedule(secondDelay, () => Arrive(id, envelope));
+            _time.Schedule(secondDelay, new InFlight(this, id, envelope));
         }
+    }
+
+    /// <summary>A message on its way: it arrives when its delay has passed.</summary>
+    private sealed class InFlight(SimNetwork network, long id, Envelope envelope) : SimulatedTime.Due
+    {
+        public override void Fire() => network.Arrive(id, envelope);
     }
 
     private TimeSpan DrawDelay()
