@@ -174,18 +174,12 @@ file static class LogText
 /// </summary>
 public sealed class CommittedEntriesAgree(LogTracker logs) : ISafetyRule
 {
-    // Every entry some node has counted as committed: index i at position i - 1.
-    private readonly List<LogEntry> _committed = [];
+    // The committed log it builds is kept by the tracker (logs.Committed), which remembers each node's log by it.
 
-    // Which node first counted them, and in which of its terms, as runs: from index First + 1 on, up to the next run.
-    // Runs, not a record per entry: one step commits many entries on one node, and a list of thousands of records
-    // outgrows 85 KB into the large object heap, whose collections once cost more time than every check together.
-    private readonly List<(int First, long Term, int Node)> _countedBy = [];
-
-    // Per node: how many of its committed entries were compared with _committed already.
+    // Per node: how many of its committed entries were compared with the committed log already.
     private readonly Dictionary<IRaftNode, int> _checked = new(ReferenceEqualityComparer.Instance);
 
-    // Per leader: its term, and how many of _committed its log was found to hold.
+    // Per leader: its term, and how many entries of the committed log its log was found to hold.
     private readonly Dictionary<IRaftNode, (long Term, int Holds)> _leaders = new(ReferenceEqualityComparer.Instance);
 
     public string Name => "Leader Completeness and State Machine Safety";
@@ -194,6 +188,7 @@ public sealed class CommittedEntriesAgree(LogTracker logs) : ISafetyRule
 
     public string? Check(IReadOnlyList<IRaftNode> nodes, IReadOnlySet<int> changed)
     {
+        var committed = logs.Committed;
         for (var nodeIndex = 0; nodeIndex < nodes.Count; nodeIndex++)
         {
             var node = nodes[nodeIndex];
@@ -207,21 +202,17 @@ public sealed class CommittedEntriesAgree(LogTracker logs) : ISafetyRule
             var from = Math.Min(_checked.GetValueOrDefault(node), logs.FirstChanged(node) - 1);
             for (var i = from; i < upTo; i++)
             {
-                if (i < _committed.Count)
+                if (i < committed.Count)
                 {
-                    if (!Equals(_committed[i], log[i]))
+                    if (!Equals(committed[i], log[i]))
                     {
-                        return $"Node {node.Id} counts {log[i]} at index {i + 1} as committed, but node {_countedBy[RunAt(i)].Node} " +
-                               $"committed {_committed[i]} there. Two servers would apply different commands at the same index.";
+                        return $"Node {node.Id} counts {log[i]} at index {i + 1} as committed, but node {logs.CountedBy(i).Node} " +
+                               $"committed {committed[i]} there. Two servers would apply different commands at the same index.";
                     }
                 }
                 else
                 {
-                    if (_countedBy.Count == 0 || _countedBy[^1].Term != node.CurrentTerm || _countedBy[^1].Node != node.Id)
-                    {
-                        _countedBy.Add((i, node.CurrentTerm, node.Id));
-                    }
-                    _committed.Add(log[i]);
+                    logs.AddCommitted(log[i], node.CurrentTerm, node.Id);
                 }
             }
             _checked[node] = upTo;
@@ -238,15 +229,10 @@ public sealed class CommittedEntriesAgree(LogTracker logs) : ISafetyRule
             var holds = _leaders.TryGetValue(leader, out var known) && known.Term == leader.CurrentTerm
                 ? Math.Min(known.Holds, changed.Contains(leader.Id) ? logs.FirstChanged(leader) - 1 : int.MaxValue)
                 : 0;
-            var run = holds < _committed.Count ? RunAt(holds) : 0;
-            for (var i = holds; i < _committed.Count; i++)
+            for (var i = holds; i < committed.Count; i++)
             {
-                while (run + 1 < _countedBy.Count && _countedBy[run + 1].First <= i)
-                {
-                    run++;
-                }
-                var entry = _committed[i];
-                var term = _countedBy[run].Term;
+                var entry = committed[i];
+                var (term, _) = logs.CountedBy(i);
                 if (term <= leader.CurrentTerm && (i >= log.Count || !Equals(log[i], entry)))
                 {
                     return $"Leader {leader.Id} of term {leader.CurrentTerm} lacks the entry {entry} committed at index {i + 1} in term {term}. " +
@@ -254,28 +240,9 @@ public sealed class CommittedEntriesAgree(LogTracker logs) : ISafetyRule
                            "and a leader may count replicas only for entries of its own term (§5.4.2).";
                 }
             }
-            _leaders[leader] = (leader.CurrentTerm, _committed.Count);
+            _leaders[leader] = (leader.CurrentTerm, committed.Count);
         }
         return null;
-    }
-
-    /// <summary>The run of <see cref="_countedBy"/> that holds position <paramref name="i"/> of <see cref="_committed"/>.</summary>
-    private int RunAt(int i)
-    {
-        int low = 0, high = _countedBy.Count - 1;
-        while (low < high)
-        {
-            var middle = (low + high + 1) / 2;
-            if (_countedBy[middle].First <= i)
-            {
-                low = middle;
-            }
-            else
-            {
-                high = middle - 1;
-            }
-        }
-        return low;
     }
 }
 
