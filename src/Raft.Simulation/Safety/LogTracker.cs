@@ -38,7 +38,7 @@ public sealed class LogTracker : ISafetyRule
     public int FirstChanged(IRaftNode node) => _logs.TryGetValue(node, out var t) ? t.FirstChanged : 1;
 
     /// <summary>Adds the entry at index <c>Committed.Count + 1</c>, first counted as committed by node <paramref name="node"/> in <paramref name="term"/>.</summary>
-    public void AddCommitted(LogEntry entry, long term, int node)
+    internal void AddCommitted(LogEntry entry, long term, int node)
     {
         if (_countedBy.Count == 0 || _countedBy[^1].Term != term || _countedBy[^1].Node != node)
         {
