@@ -30,7 +30,7 @@ var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
     Console.Error.WriteLine($"bench: {parsed.Errors[0].Message}");
-    Console.Error.WriteLine("usage: dotnet run -c Release --project tools/bench -- [--nodes N] [--seeds N] [--seconds S]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project tools/bench -- [--nodes N] [--seeds N] [--seconds S] [--commands-per-second R] [--no-safety-checks]");
     return 2;
 }
 if (parsed.Action is System.CommandLine.Help.HelpAction)
