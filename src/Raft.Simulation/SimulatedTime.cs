@@ -43,7 +43,7 @@ public sealed class SimulatedTime : TimeProvider
     /// The network hands a message in flight over as one object of its own (a <see cref="Due"/>), not as a closure
     /// with a timer around it: thousands of messages a run made three objects each, a tenth of what a run allocated.
     /// </remarks>
-    internal void Schedule(TimeSpan delay, Due item) => Enqueue(item, _nowTicks + Math.Max(0, delay.Ticks));
+    internal void Schedule(TimeSpan delay, Due item) => Enqueue(item, After(delay));
 
     /// <summary>
     /// Moves the clock to the next due timer, if it is due no later than <paramref name="limit"/>,
@@ -82,6 +82,9 @@ public sealed class SimulatedTime : TimeProvider
     /// <summary>Moves the clock forward to <paramref name="to"/> (never backwards).</summary>
     internal void AdvanceTo(TimeSpan to) => _nowTicks = Math.Max(_nowTicks, to.Ticks);
 
+    // The tick `delay` from now; a negative delay is now.
+    private long After(TimeSpan delay) => _nowTicks + Math.Max(0, delay.Ticks);
+
     private void Enqueue(Due item, long due)
     {
         item.Version++;
@@ -111,8 +114,7 @@ public sealed class SimulatedTime : TimeProvider
                 Version++; // cancels a queued firing
                 return true;
             }
-            var due = time._nowTicks + Math.Max(0, dueTime.Ticks);
-            time.Enqueue(this, due);
+            time.Enqueue(this, time.After(dueTime));
             return true;
         }
 
