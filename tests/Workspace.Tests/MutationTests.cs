@@ -8,6 +8,9 @@ namespace Workspace.Tests;
 [Collection("builds")]
 public sealed class MutationTests
 {
+    /// <summary>The authoring tool, built beside these tests (Workspace.Tests.csproj references it), which runs the mutants.</summary>
+    private static readonly string ChapterGen = Path.Combine(Repo.Root, "tools", "chaptergen", "bin", "Debug", "net10.0", "chaptergen.dll");
+
     [Theory]
     [MemberData(nameof(Repo.ReadyChapters), MemberType = typeof(Repo))]
     public void The_gate_kills_every_catalogued_mistake(int number)
@@ -18,8 +21,18 @@ public sealed class MutationTests
         var uncovered = new ChapterGenerator(Repo.Course).Todos(number).Select(t => t.Id).Except(mutants.Select(m => m.Todo)).ToList();
         uncovered.ShouldBeEmpty($"every TODO of chapter {number} should have at least one mutant in {MutationSuite.CatalogFile(ch)}");
 
-        var gate = new FastGate(Repo.Course);
-        var outcomes = mutants.Select(m => MutationSuite.Run(gate, ch, m)).ToList();
+        // In worker processes, as `chaptergen mutants` runs them: a killed mutant's gate never runs on beside the next.
+        var outcomes = MutantWorkers.Run(ch, mutants, ids =>
+        {
+            var info = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = Repo.Root };
+            info.ArgumentList.Add(ChapterGen);
+            info.ArgumentList.Add("mutants-worker");
+            info.ArgumentList.Add($"{number}");
+            info.ArgumentList.Add("--ids");
+            info.ArgumentList.Add(string.Join(',', ids));
+            return info;
+        }, MutantWorkers.PerMutantLimit);
+        outcomes.Count.ShouldBe(mutants.Count, "every mutant of the catalog gets a verdict");
 
         outcomes.Where(o => o.Problem is not null).Select(o => $"{o.Mutant.Id}: {o.Problem}")
             .ShouldBeEmpty("These mutants could not be planted; fix them in the catalog");

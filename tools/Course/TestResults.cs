@@ -6,7 +6,12 @@ namespace Course;
 /// <summary>One test's result, read from a TRX file.</summary>
 /// <param name="Chapter">The chapter the test belongs to (from the ChNN part of its namespace), or null for common checks.</param>
 /// <param name="StackTrace">Where the failure was thrown, inner exceptions included; empty for a pass.</param>
-public sealed record TestResult(string Name, string ClassName, int? Chapter, bool Passed, string Outcome, string Message, string StackTrace = "")
+/// <param name="Abandoned">
+/// The fast gate gave up on the test at its time limit: its thread still runs (a thread cannot be stopped), so the
+/// process that ran it is no longer a quiet place to run anything that depends on time.
+/// </param>
+public sealed record TestResult(string Name, string ClassName, int? Chapter, bool Passed, string Outcome, string Message, string StackTrace = "",
+    bool Abandoned = false)
 {
     /// <summary>The test's method name as a sentence.</summary>
     public string Sentence => (Name.Contains('(') ? Name[..Name.IndexOf('(')] : Name).Split('.')[^1].Replace('_', ' ');

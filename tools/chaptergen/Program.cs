@@ -14,6 +14,7 @@ const string Usage = """
       check                      exit 1 and list the files that differ from what the source generates
       pristine N DIR             write chapter N's untouched starter into DIR (used to prove the gate)
       mutants [N] [--id ID] [--show]  plant each mistake of course/mutants/ into the reference and run the gate: killed or survived
+                                 (each chapter's mutants run in a worker process of their own: `mutants-worker`, not for use by hand)
       learner-copy DIR           a copy of the course without solutions/ or course/source (what an instructor hands out)
     """;
 
@@ -65,6 +66,31 @@ try
     mutants.SetAction(p => Mutants(p.GetValue(mutantsChapter) is { } n ? [ChapterOf(n)] : course.Available.ToList(), p.GetValue(mutantId), p.GetValue(show)));
     rootCommand.Subcommands.Add(mutants);
 
+    var workerChapter = new Argument<string>("chapter") { Description = "The chapter." };
+    var workerIds = new Option<string>("--ids") { Description = "The ids of the mutants to run, separated by commas.", Required = true };
+    var worker = new Command("mutants-worker", "Runs mutants and prints their outcomes as lines for `mutants` to read (started by `mutants`).")
+    {
+        workerChapter, workerIds,
+    };
+    worker.Hidden = true;
+    worker.SetAction(p =>
+    {
+        var ch = ChapterOf(p.GetValue(workerChapter)!);
+        var ids = p.GetValue(workerIds)!.Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var catalog = MutationSuite.Load(root, ch);
+        var unknown = ids.Where(id => catalog.All(m => m.Id != id)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new Cli.UsageException($"{MutationSuite.CatalogFile(ch)} has no mutant {string.Join(", ", unknown)}.");
+        }
+        MutantWorkers.Serve(new FastGate(course), ch, [.. ids.Select(id => catalog.Single(m => m.Id == id))], Console.Out);
+        // Threads of a test given up at its limit may still run: end the process, and them with it.
+        Console.Out.Flush();
+        Environment.Exit(0);
+        return 0;
+    });
+    rootCommand.Subcommands.Add(worker);
+
     var copyDir = new Argument<string>("dir") { Description = "An empty or missing folder for the copy." };
     var withAnswers = new Option<bool>("--with-answers") { Description = "Keep the code level of the hints (course/todos.json's code)." };
     var learnerCopy = new Command("learner-copy", "A copy of the course without its answers: no solutions/, no course/source, no maintainers' tools.") { copyDir, withAnswers };
@@ -98,6 +124,7 @@ try
     int Mutants(IReadOnlyList<Chapter> chapters, string? id, bool showReport)
     {
         var gate = new FastGate(course);
+        var self = System.Reflection.Assembly.GetEntryAssembly()!.Location; // this tool, started again as a worker
         var bad = 0;
         foreach (var ch in chapters)
         {
@@ -111,9 +138,20 @@ try
             Console.WriteLine($"chapter {ch.Number}, {ch.Title}: {catalog.Count} mutants ({MutationSuite.CatalogFile(ch)})");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var killed = 0;
-            foreach (var m in catalog)
+            // The tests of a killed mutant's gate must not run on beside the next one's: each chapter's mutants run in a
+            // worker process, replaced whenever a mutant leaves something running (MutantWorkers).
+            MutantWorkers.Run(ch, catalog, ids =>
             {
-                var o = MutationSuite.Run(gate, ch, m);
+                var info = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = root };
+                info.ArgumentList.Add(self);
+                info.ArgumentList.Add("mutants-worker");
+                info.ArgumentList.Add(ch.Number.ToString(CultureInfo.InvariantCulture));
+                info.ArgumentList.Add("--ids");
+                info.ArgumentList.Add(string.Join(',', ids));
+                return info;
+            }, MutantWorkers.PerMutantLimit, o =>
+            {
+                var m = o.Mutant;
                 var verdict = o.Problem is not null ? "BROKEN  " : o.Killed ? "killed  " : "SURVIVED";
                 Console.WriteLine($"  {verdict} {m.Id,-34} {o.Time.TotalSeconds,5:0.0} s  {(o.Problem ?? (o.Killed ? "by " + o.KilledBy[0] : m.Mistake + " (" + m.Rule + ")"))}");
                 if (showReport && o.Results is not null)
@@ -122,7 +160,7 @@ try
                 }
                 killed += o.Killed ? 1 : 0;
                 bad += o.Killed ? 0 : 1;
-            }
+            });
             Console.WriteLine($"  {killed} of {catalog.Count} killed ({100.0 * killed / catalog.Count:0}%) in {clock.Elapsed.TotalSeconds:0.0} s");
         }
         return bad == 0 ? 0 : 1;

@@ -13,6 +13,12 @@ public sealed record GateRun(
     TimeSpan CompileTime,
     TimeSpan TestTime)
 {
+    /// <summary>The chapter assembly the tests ran against (compiled for this run), to run some of them again.</summary>
+    public string? ChapterDll { get; init; }
+
+    /// <summary>True if a test passed its time limit and its thread still runs in this process.</summary>
+    public bool LeftRunning => Results?.Any(r => r.Abandoned) == true;
+
     /// <summary>True if a test failed because the chapter no longer has what the tests call (a renamed method, say).</summary>
     public bool ApiMismatch => Results?.Any(r => r.Message.Contains("MissingMethodException", StringComparison.Ordinal)
                                                 || r.Message.Contains("MissingFieldException", StringComparison.Ordinal)
@@ -96,7 +102,21 @@ public sealed class FastGate(CourseManifest course)
             TryDelete(previous);
         }
         _previousOutput[key] = output;
-        return new GateRun([], results, null, compileTime, clock.Elapsed);
+        return new GateRun([], results, null, compileTime, clock.Elapsed) { ChapterDll = dll };
+    }
+
+    /// <summary>
+    /// Runs one test of the gate again, alone (no other test beside it), against the chapter assembly of
+    /// <paramref name="run"/>: the mutation suite confirms a kill this way, so that a test on the real clock that failed
+    /// only because the machine was busy does not count.
+    /// </summary>
+    public TestResult? RunAlone(Chapter ch, string against, GateRun run, string fullName)
+    {
+        if (run.ChapterDll is not { } dll || !File.Exists(dll))
+        {
+            return null;
+        }
+        return InProcessRunner.Run(TestDll(ch, against), dll, fullName, PerTestLimit, exact: true, workers: 1).SingleOrDefault();
     }
 
     /// <summary>

@@ -21,27 +21,31 @@ public static class InProcessRunner
     /// <param name="filter">Only tests whose full name contains this text; null for all.</param>
     /// <param name="perTestLimit">A test still running after this long is reported as stuck and abandoned.</param>
     /// <param name="untilFirstFailure">
-    /// Stop at the first failing test and return what ran so far (the mutation suite needs one killing test, not all of
-    /// them): the quickest tests go first, and tests still running are left to finish in the background.
+    /// Start no more tests after the first failure (the mutation suite needs one killing test, not all of them): the
+    /// quickest tests go first. Tests already running are waited for, each up to <paramref name="perTestLimit"/>, so
+    /// that nothing of this run still loads the machine when the next one starts (a test past its limit is reported
+    /// <see cref="TestResult.Abandoned"/>: its thread cannot be stopped, only the process that runs it).
     /// </param>
-    public static IReadOnlyList<TestResult> Run(string testDll, string chapterDll, string? filter, TimeSpan perTestLimit, bool untilFirstFailure = false)
+    /// <param name="exact">Run only the test whose full name is <paramref name="filter"/>, not every test whose name contains it.</param>
+    /// <param name="workers">How many tests run at once; by default two more than there are cores.</param>
+    public static IReadOnlyList<TestResult> Run(string testDll, string chapterDll, string? filter, TimeSpan perTestLimit, bool untilFirstFailure = false,
+        bool exact = false, int? workers = null)
     {
         var context = new GateLoadContext(Path.GetDirectoryName(testDll)!, chapterDll);
         try
         {
             var assembly = context.LoadFromAssemblyPath(testDll);
-            var found = Discover(assembly).Where(t => filter is null || t.FullName.Contains(filter, StringComparison.Ordinal));
+            var found = Discover(assembly).Where(t => filter is null || (exact ? t.FullName == filter : t.FullName.Contains(filter, StringComparison.Ordinal)));
             var tests = (untilFirstFailure
                 ? found.OrderBy(t => LastSeconds.GetValueOrDefault(t.FullName))
                 : found.OrderByDescending(t => LastSeconds.GetValueOrDefault(t.FullName))).ToList();
             var results = new TestResult?[tests.Count];
             var next = -1;
             var failed = 0;
-            var firstFailure = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             // xunit runs test classes in parallel; so does this, one worker per core and two more: some tests spend most of
             // their time waiting (an fsync, a socket, chapter 6's real clock), and the extra workers fill that time
             // (chapter 6's tests: 2.9 s with one worker per core, 2.1 s with two more; chapter 5's: 1.9 s, 1.6 s).
-            var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Environment.ProcessorCount + 2, tests.Count))).Select(_ => Task.Factory.StartNew(() =>
+            var running = Enumerable.Range(0, Math.Max(1, Math.Min(workers ?? Environment.ProcessorCount + 2, tests.Count))).Select(_ => Task.Factory.StartNew(() =>
             {
                 for (var i = Interlocked.Increment(ref next); i < tests.Count && !(untilFirstFailure && Volatile.Read(ref failed) == 1); i = Interlocked.Increment(ref next))
                 {
@@ -52,20 +56,15 @@ public static class InProcessRunner
                     {
                         results[i] = result;
                     }
-                    if (result.Outcome == "Failed" && Interlocked.Exchange(ref failed, 1) == 0)
+                    if (result.Outcome == "Failed")
                     {
-                        firstFailure.TrySetResult();
+                        Volatile.Write(ref failed, 1);
                     }
                 }
             }, TaskCreationOptions.LongRunning)).ToArray();
-            if (untilFirstFailure)
-            {
-                Task.WaitAny(Task.WhenAll(workers), firstFailure.Task);
-            }
-            else
-            {
-                Task.WaitAll(workers);
-            }
+            // After a first failure the workers take no new test, and each returns once its current one has finished or
+            // passed its limit: every worker is waited for, so no test of this run is left loading the machine.
+            Task.WaitAll(running);
             lock (results)
             {
                 return results.OfType<TestResult>().OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
@@ -163,7 +162,7 @@ public static class InProcessRunner
         {
             return new TestResult(test.FullName, test.Class.FullName!, chapter, false, "Failed",
                 $"The test did not finish within {limit.TotalSeconds:0} s of real time: something loops forever (a while loop whose condition never changes?). " +
-                "Stop the watch with Ctrl+C once you have found it.");
+                "Stop the watch with Ctrl+C once you have found it.", Abandoned: true);
         }
         return failure is null
             ? new TestResult(test.FullName, test.Class.FullName!, chapter, true, "Passed", "")

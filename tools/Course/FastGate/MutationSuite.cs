@@ -5,19 +5,30 @@ namespace Course.FastGate;
 
 /// <summary>
 /// A mistake learners make, as a small patch to a chapter's reference: <see cref="Find"/> (which must occur exactly
-/// once in <see cref="File"/>) becomes <see cref="Replace"/>.
+/// once in <see cref="File"/>) becomes <see cref="Replace"/>, and so does each edit of <see cref="Also"/> (a mistake
+/// made in two places at once, such as a byte order changed in both the writer and the reader).
 /// </summary>
 /// <param name="Todo">The TODO it belongs to, or the part of the node it breaks.</param>
 /// <param name="Mistake">What the learner did, in one line.</param>
 /// <param name="Rule">The rule it breaks, with the paper's section.</param>
-public sealed record Mutant(string Id, string Todo, string File, string Find, string Replace, string Mistake, string Rule);
+public sealed record Mutant(string Id, string Todo, string File, string Find, string Replace, string Mistake, string Rule, IReadOnlyList<MutantEdit>? Also = null)
+{
+    /// <summary>Every edit the mutant makes, the first one first.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IEnumerable<MutantEdit> Edits => [new MutantEdit(File, Find, Replace), .. Also ?? []];
+}
+
+/// <summary>One find-and-replace of a <see cref="Mutant"/>.</summary>
+public sealed record MutantEdit(string File, string Find, string Replace);
 
 /// <summary>What planting one mutant did to the gate.</summary>
-/// <param name="Killed">True if a test of the gate failed.</param>
-/// <param name="KilledBy">The tests that failed (the first few).</param>
+/// <param name="Killed">True if a test of the gate failed, and failed again when run alone.</param>
+/// <param name="KilledBy">The tests that failed (the first few; the one that killed first).</param>
 /// <param name="Problem">Why the mutant could not be planted or run (its text is not in the file, it does not compile); null if it ran.</param>
 /// <param name="Results">Every test's result on the mutant, for showing what a learner who made this mistake would read.</param>
-public sealed record MutantOutcome(Mutant Mutant, bool Killed, IReadOnlyList<string> KilledBy, string? Problem, TimeSpan Time, IReadOnlyList<TestResult>? Results = null);
+/// <param name="LeftRunning">A test passed its time limit and still runs: the process that ran this mutant is no quiet place for the next.</param>
+public sealed record MutantOutcome(Mutant Mutant, bool Killed, IReadOnlyList<string> KilledBy, string? Problem, TimeSpan Time, IReadOnlyList<TestResult>? Results = null,
+    bool LeftRunning = false);
 
 /// <summary>
 /// The mutation suite: for each chapter, a catalog of the mistakes learners really make (course/mutants/NN-slug.json),
@@ -50,23 +61,32 @@ public static class MutationSuite
         }
     }
 
-    /// <summary>Plants <paramref name="mutant"/> into the reference and runs the chapter's gate on it.</summary>
+    /// <summary>
+    /// Plants <paramref name="mutant"/> into the reference and runs the chapter's gate on it until a test fails. A kill
+    /// counts only once the failing test fails again run alone: a test on the real clock can fail because the machine
+    /// is busy, and a verdict must not depend on the load. If it passes alone, the whole gate runs and each failure is
+    /// tried alone in turn.
+    /// </summary>
     public static MutantOutcome Run(FastGate gate, Chapter ch, Mutant mutant)
     {
         var clock = Stopwatch.StartNew();
         var files = FastGate.ReadSources(gate.CodeDir(ch, "solutions"));
-        if (!files.TryGetValue(mutant.File, out var text))
+        foreach (var edit in mutant.Edits)
         {
-            return new MutantOutcome(mutant, false, [], $"{ch.SolutionDir} has no file {mutant.File}.", clock.Elapsed);
+            if (!files.TryGetValue(edit.File, out var text))
+            {
+                return new MutantOutcome(mutant, false, [], $"{ch.SolutionDir} has no file {edit.File}.", clock.Elapsed);
+            }
+            text = text.Replace("\r\n", "\n", StringComparison.Ordinal);
+            var find = edit.Find.Replace("\r\n", "\n", StringComparison.Ordinal);
+            var count = CountOf(text, find);
+            if (count != 1)
+            {
+                return new MutantOutcome(mutant, false, [],
+                    $"its text occurs {count} times in {ch.SolutionDir}/{edit.File}, not once: the reference changed; update the mutant.", clock.Elapsed);
+            }
+            files[edit.File] = text.Replace(find, edit.Replace.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
         }
-        var find = mutant.Find.Replace("\r\n", "\n", StringComparison.Ordinal);
-        var count = CountOf(text.Replace("\r\n", "\n", StringComparison.Ordinal), find);
-        if (count != 1)
-        {
-            return new MutantOutcome(mutant, false, [],
-                $"its text occurs {count} times in {ch.SolutionDir}/{mutant.File}, not once: the reference changed; update the mutant.", clock.Elapsed);
-        }
-        files[mutant.File] = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace(find, mutant.Replace.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
         var run = gate.Run(ch, "solutions", files, untilFirstFailure: true);
         if (run.CompileErrors.Count > 0)
         {
@@ -76,8 +96,43 @@ public static class MutationSuite
         {
             return new MutantOutcome(mutant, false, [], $"the gate did not run: {run.BuildOutput}", clock.Elapsed);
         }
-        var failed = run.Results.Where(r => r.Outcome == "Failed").Select(r => r.Sentence).ToList();
-        return new MutantOutcome(mutant, failed.Count > 0, failed.Take(3).ToList(), null, clock.Elapsed, run.Results);
+        var leftRunning = run.LeftRunning;
+        var failed = run.Results.Where(r => r.Outcome == "Failed").ToList();
+        var confirmed = Confirm(gate, ch, run, failed);
+        if (confirmed is null && failed.Count > 0 && !leftRunning)
+        {
+            // The first failure did not fail again alone: look at every test.
+            var whole = gate.Run(ch, "solutions", files);
+            leftRunning = whole.LeftRunning;
+            if (whole.Results is not null)
+            {
+                run = whole;
+                failed = whole.Results.Where(r => r.Outcome == "Failed").ToList();
+                confirmed = Confirm(gate, ch, whole, failed);
+            }
+        }
+        var killedBy = confirmed is null ? failed : [confirmed, .. failed.Where(f => f.Name != confirmed.Name)];
+        return new MutantOutcome(mutant, confirmed is not null, killedBy.Select(r => r.Sentence).Take(3).ToList(), null, clock.Elapsed, run.Results, leftRunning);
+    }
+
+    /// <summary>The first of <paramref name="failed"/> that fails again when run alone; null if none does.</summary>
+    private static TestResult? Confirm(FastGate gate, Chapter ch, GateRun run, IReadOnlyList<TestResult> failed)
+    {
+        foreach (var first in failed)
+        {
+            // A test given up at its limit has left its thread running: running it again here would only pile up more.
+            // Its verdict stands (the process is replaced before the next mutant).
+            if (first.Abandoned)
+            {
+                return first;
+            }
+            var again = gate.RunAlone(ch, "solutions", run, first.Name);
+            if (again is { Outcome: "Failed" })
+            {
+                return first;
+            }
+        }
+        return null;
     }
 
     private static int CountOf(string text, string find)
