@@ -5,14 +5,48 @@ namespace Raft.Gate.Ch05;
 
 // Figure 2: "Persistent state on all servers (updated on stable storage before responding to RPCs): currentTerm,
 // votedFor, log[]". A node handled by hand; its transport looks at the storage each time a message leaves.
-public sealed class PersistenceTests
+public sealed class PersistenceTests : IDisposable
 {
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "raft-persistence-" + Guid.NewGuid().ToString("N"));
+    private readonly List<IDisposable> _opened = [];
+
+    public void Dispose()
+    {
+        _opened.ForEach(d => d.Dispose());
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Fresh storage of both kinds a node runs on: the simulator's disk, and chapter 5's FileStorage on a real directory.
+    /// A restart is a new storage object over the same place.
+    /// </summary>
+    private IEnumerable<(string Name, Func<IStableStorage> Open)> Storages()
+    {
+        var sim = new SimStorage();
+        yield return ("the simulated disk", () => sim);
+        var dir = Path.Combine(_root, $"files{_opened.Count}");
+        FileStorage? last = null;
+        yield return ("FileStorage on a real directory", () =>
+        {
+            last?.Dispose(); // the process that had the files open is gone
+            last = new FileStorage(dir);
+            _opened.Add(last);
+            return last;
+        });
+    }
+
+    /// <summary>A message as it left, with what the storage held at that moment.</summary>
+    private sealed record Departure(int To, IMessage Message, long StoredTerm, int? StoredVote, int StoredEntries);
+
     /// <summary>Records, for each message sent, what the storage held at that moment.</summary>
     private sealed class SnapshotTransport(SimStorage storage) : ITransport
     {
-        public List<(int To, IMessage Message, long Term, int? Vote, int LogCount)> Sent { get; } = [];
+        public List<Departure> Sent { get; } = [];
 
-        public void Send(int to, IMessage message) => Sent.Add((to, message, storage.CurrentTerm, storage.VotedFor, storage.Log.Count));
+        public void Send(int to, IMessage message) => Sent.Add(new Departure(to, message, storage.CurrentTerm, storage.VotedFor, storage.Log.Count));
     }
 
     /// <summary>Counts what is written, to see that a save writes only what changed.</summary>
@@ -60,6 +94,44 @@ public sealed class PersistenceTests
     }
 
     [Fact]
+    public void A_restarted_node_takes_its_term_from_what_it_saved_not_from_its_log()
+    {
+        var storages = 0;
+        foreach (var (name, open) in Storages())
+        {
+            var before = open();
+            // The node saw term 9 and voted for node 3 in it; its last entry is from term 7.
+            before.SaveTermAndVote(9, 3);
+            before.SaveLog(1, Entries(1, 2, 7));
+
+            var sent = new RecordingTransport();
+            var node = Node(open(), sent, id: 1);
+
+            node.CurrentTerm.ShouldBe(9, $"On {name}: Figure 2, currentTerm is persistent state of its own. The last entry's term (7) is not the node's term: " +
+                "it had seen term 9, and a node that comes back in an older term can be talked into voting again in a term it already voted in.");
+            node.VotedFor.ShouldBe(3, $"On {name}: Figure 2, votedFor is persistent: the node voted for 3 in term 9.");
+
+            // Node 2 stands in term 9 with a log as up to date: the node already voted in term 9, for node 3.
+            node.Dispatch(new Envelope(2, 1, new RequestVote(9, 2, 3, 7)));
+            var reply = sent.SentOf<RequestVoteReply>().ShouldHaveSingleItem($"On {name}: the node answers the vote request.").Message;
+            reply.VoteGranted.ShouldBeFalse($"On {name}: §5.2, one vote per term: the restarted node voted for 3 in term 9 before it went down, so it " +
+                "refuses node 2 in term 9. Granting it would let two leaders win term 9.");
+            reply.Term.ShouldBe(9, $"On {name}: the reply carries the term the node is in: 9.");
+
+            // With no entry at all, the term still comes back: it is kept apart from the log.
+            var again = open();
+            again.SaveTermAndVote(12, null);
+            again.SaveLog(1, []);
+            var restarted = Node(open(), new RecordingTransport(), id: 1);
+            restarted.CurrentTerm.ShouldBe(12, $"On {name}: Figure 2: the node saw term 12; with its log empty, only the saved term knows that.");
+            restarted.VotedFor.ShouldBeNull($"On {name}: no vote was cast in term 12.");
+            restarted.Log.ShouldBeEmpty($"On {name}: the log was truncated to nothing, and stays so after a restart.");
+            storages++;
+        }
+        storages.ShouldBe(2, "both kinds of storage were tried");
+    }
+
+    [Fact]
     public void A_vote_is_saved_before_the_reply_leaves()
     {
         var storage = new SimStorage();
@@ -70,8 +142,8 @@ public sealed class PersistenceTests
 
         var reply = sent.Sent.ShouldHaveSingleItem("The node answers the vote request.");
         ((RequestVoteReply)reply.Message).VoteGranted.ShouldBeTrue("The candidate's log is as up to date, so the vote is granted (§5.4.1).");
-        reply.Term.ShouldBe(3, "Figure 2: the new currentTerm was on storage before the reply left.");
-        reply.Vote.ShouldBe(1, "Figure 2: the vote was on storage before the reply left; after a crash the node must not vote again in term 3.");
+        reply.StoredTerm.ShouldBe(3, "Figure 2: the new currentTerm (3) was on storage before the reply left; the term storage held when it left:");
+        reply.StoredVote.ShouldBe(1, "Figure 2: the vote was on storage before the reply left; after a crash the node must not vote again in term 3.");
     }
 
     [Fact]
@@ -85,7 +157,7 @@ public sealed class PersistenceTests
 
         var reply = sent.Sent.ShouldHaveSingleItem("The node answers the AppendEntries.");
         ((AppendEntriesReply)reply.Message).Success.ShouldBeTrue("The request passes the consistency check.");
-        reply.LogCount.ShouldBe(2, "Figure 2: both entries were on storage before the success reply left; the leader counts this node toward a majority, so a crash must not lose them.");
+        reply.StoredEntries.ShouldBe(2, "Figure 2: both entries were on storage before the success reply left; the leader counts this node toward a majority, so a crash must not lose them.");
     }
 
     [Fact]
@@ -98,8 +170,11 @@ public sealed class PersistenceTests
         node.StartElection();
 
         sent.Sent.Count.ShouldBe(2, "The candidate asks both other servers.");
-        sent.Sent.ShouldAllBe(s => s.Term == 1 && s.Vote == 2,
-            "Figure 2: the candidate's new term and its vote for itself were on storage before the first RequestVote left.");
+        foreach (var request in sent.Sent)
+        {
+            request.StoredTerm.ShouldBe(1, $"Figure 2: the candidate's new term (1) was on storage before its RequestVote to node {request.To} left; the term storage held then:");
+            request.StoredVote.ShouldBe(2, $"Figure 2: the candidate's vote for itself was on storage before its RequestVote to node {request.To} left: after a crash it must not vote for another in term 1.");
+        }
     }
 
     [Fact]
@@ -127,6 +202,28 @@ public sealed class PersistenceTests
 
         storage.Log.Select(e => e.Term).ShouldBe(new long[] { 1, 1, 3 }, "§5.3: the conflicting entries 3 and 4 are replaced on storage too; a restart must not bring back a deposed leader's entries.");
         storage.CurrentTerm.ShouldBe(3, "Figure 2: the new term is saved as well.");
+    }
+
+    [Fact]
+    public void A_term_and_vote_are_written_once_for_each_change()
+    {
+        var storage = new CountingStorage();
+        var node = Node(storage, new RecordingTransport());
+
+        node.Dispatch(new Envelope(1, 2, new RequestVote(2, 1, 0, 0)));
+        storage.TermSaves.ShouldBe(1, "Figure 2: the new term and the vote are saved before the reply, together: one save.");
+        var heartbeats = 0;
+        for (var i = 0; i < 5; i++)
+        {
+            node.Dispatch(new Envelope(1, 2, new AppendEntries(2, 1, 0, 0, [], 0)));
+            heartbeats++;
+        }
+
+        heartbeats.ShouldBe(5, "five heartbeats were handled");
+        storage.TermSaves.ShouldBe(1, "Five heartbeats of term 2 change neither the term nor the vote, so nothing is written again: Persist must remember what " +
+            "storage holds after each save, or it writes the same term and vote for every message (a disk write is slow).");
+        storage.Inner.CurrentTerm.ShouldBe(2, "What storage holds is term 2.");
+        storage.Inner.VotedFor.ShouldBe(1, "What storage holds is the vote for node 1.");
     }
 
     [Fact]

@@ -20,6 +20,10 @@ namespace Raft;
 /// scramble what came before: a file that ends inside a record is a torn write, which was never acknowledged, and is
 /// discarded on load. Any other damage stops the node with a <see cref="StorageCorruptException"/> naming the file and
 /// the byte offset, because guessing could lose a vote or an entry the node acknowledged.
+/// <para>
+/// Every file operation goes through an <see cref="IDisk"/>: the real file system by default, and in chapter 5's
+/// tests a disk that crashes between any two operations and then forgets what was not synced.
+/// </para>
 /// </summary>
 public sealed class FileStorage : IStableStorage, IDisposable
 {
@@ -35,15 +39,18 @@ public sealed class FileStorage : IStableStorage, IDisposable
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly ILogger _logger;
-    private FileStream? _logFile;
+    private readonly IDisk _disk;
+    private IDiskFile? _logFile;
     private long _count = -1; // entries in the stored log; -1 until loaded
 
     /// <param name="directory">The node's own directory; created if missing. A missing or empty directory is a fresh node.</param>
-    public FileStorage(string directory, ILogger? logger = null)
+    /// <param name="disk">Where the files are read and written; the real file system (<see cref="RealDisk"/>) if null.</param>
+    public FileStorage(string directory, ILogger? logger = null, IDisk? disk = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         DirectoryPath = Path.GetFullPath(directory);
         _logger = logger ?? NullLogger.Instance;
+        _disk = disk ?? RealDisk.Instance;
     }
 
     public string DirectoryPath { get; }
@@ -54,13 +61,20 @@ public sealed class FileStorage : IStableStorage, IDisposable
 
     public PersistentState Load()
     {
-        Directory.CreateDirectory(DirectoryPath);
+        _disk.CreateDirectory(DirectoryPath);
         // A term.tmp is a replacement that a crash interrupted before its rename: the old term file still holds.
-        File.Delete(TermPath + ".tmp");
+        _disk.Delete(TermPath + ".tmp");
         var (term, vote) = ReadTermFile();
         var log = ReadLogFile();
         _logFile?.Dispose();
-        _logFile = new FileStream(LogPath, FileMode.Append, FileAccess.Write, FileShare.Read);
+        var created = !_disk.Exists(LogPath);
+        _logFile = _disk.Append(LogPath);
+        if (created)
+        {
+            // A new file's name is durable only once its directory is synced: without this, a power cut could take
+            // the whole log file away, with every entry synced into it.
+            _disk.SyncDirectory(DirectoryPath);
+        }
         _count = log.Count;
         return new PersistentState(term, vote, log);
     }
@@ -68,15 +82,15 @@ public sealed class FileStorage : IStableStorage, IDisposable
     public void SaveTermAndVote(long currentTerm, int? votedFor)
     {
         EnsureLoaded();
-        //@todo 05 SaveTermAndVote: Figure 2: currentTerm and votedFor must be durable before the node answers, and a crash in the middle of saving them must leave the old pair or the new one, never half of each or nothing: a node that wakes up without its vote may vote again in the same term. A file overwritten in place can be caught half-written; a rename is atomic. Write the record (TermPayload inside Frame) to term.tmp, make it durable, rename it over TermPath, and make the rename durable (DirectorySync).
+        //@todo 05 SaveTermAndVote: Figure 2: currentTerm and votedFor must be on the disk before the node answers, and a crash at any moment of the save, a power cut included, must leave either the old pair or the new one, whole: a node that wakes up without its vote may vote again in the same term, and one whose term file is half written cannot start. What the disk promises: written bytes are durable once their file is synced, a file's new name once its directory is synced, and only a rename replaces a file in one step. The record to store is Frame(TermPayload(currentTerm, votedFor)) in TermPath. Do every file operation through _disk: that is how the tests crash it between any two.
         var temporary = TermPath + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var file = _disk.Create(temporary))
         {
             file.Write(Frame(TermPayload(currentTerm, votedFor)));
-            file.Flush(flushToDisk: true);
+            file.Sync();
         }
-        File.Move(temporary, TermPath, overwrite: true);
-        DirectorySync.Sync(DirectoryPath);
+        _disk.Move(temporary, TermPath);
+        _disk.SyncDirectory(DirectoryPath);
         //@end
     }
 
@@ -101,8 +115,9 @@ public sealed class FileStorage : IStableStorage, IDisposable
         {
             return;
         }
-        _logFile!.Write(batch.GetBuffer(), 0, (int)batch.Length);
-        _logFile.Flush(flushToDisk: true);
+        _logFile!.Write(batch.GetBuffer().AsSpan(0, (int)batch.Length));
+        // Durable before the save returns: the node is about to acknowledge these entries (Figure 2).
+        _logFile.Sync();
         _count = fromIndex - 1 + entries.Length;
     }
 
@@ -117,11 +132,11 @@ public sealed class FileStorage : IStableStorage, IDisposable
     {
         //@todo 05 ReadRecords: A missing log file is an empty log. Otherwise read records from the start. A crash can only cut the file short inside its last record, which was never acknowledged: if the bytes left are too few for a header, or for the payload a valid header announces, discard them (TruncateTornTail) and stop. Anything else that is wrong (a header or payload whose checksum fails, a length above MaxPayloadSize, a record that does not decode) is damage a crash cannot cause: throw Corrupt at that record's offset rather than guess, since dropping it could lose an acknowledged entry.
         var log = new List<LogEntry>();
-        if (!File.Exists(LogPath))
+        if (!_disk.Exists(LogPath))
         {
             return log;
         }
-        var bytes = File.ReadAllBytes(LogPath);
+        var bytes = _disk.ReadAllBytes(LogPath);
         var position = 0;
         while (position < bytes.Length)
         {
@@ -193,19 +208,19 @@ public sealed class FileStorage : IStableStorage, IDisposable
     {
         _logger.LogWarning("{Path}: discarding {Bytes} bytes at offset {Offset}, {What}: a write cut short by a crash, never acknowledged",
             LogPath, length - position, position, what);
-        using var file = new FileStream(LogPath, FileMode.Open, FileAccess.Write, FileShare.None);
+        using var file = _disk.OpenExisting(LogPath);
         file.SetLength(position);
-        file.Flush(flushToDisk: true);
+        file.Sync();
     }
 
     private (long Term, int? Vote) ReadTermFile()
     {
-        if (!File.Exists(TermPath))
+        if (!_disk.Exists(TermPath))
         {
             return (0, null);
         }
         // Replaced only by rename, so it is never torn: any damage here is corruption.
-        var bytes = File.ReadAllBytes(TermPath);
+        var bytes = _disk.ReadAllBytes(TermPath);
         if (bytes.Length != HeaderSize + TermPayloadSize)
         {
             throw Corrupt(TermPath, Math.Min(bytes.Length, HeaderSize + TermPayloadSize),

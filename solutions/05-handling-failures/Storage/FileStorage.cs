@@ -20,6 +20,10 @@ namespace Raft;
 /// scramble what came before: a file that ends inside a record is a torn write, which was never acknowledged, and is
 /// discarded on load. Any other damage stops the node with a <see cref="StorageCorruptException"/> naming the file and
 /// the byte offset, because guessing could lose a vote or an entry the node acknowledged.
+/// <para>
+/// Every file operation goes through an <see cref="IDisk"/>: the real file system by default, and in chapter 5's
+/// tests a disk that crashes between any two operations and then forgets what was not synced.
+/// </para>
 /// </summary>
 public sealed class FileStorage : IStableStorage, IDisposable
 {
@@ -35,15 +39,18 @@ public sealed class FileStorage : IStableStorage, IDisposable
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly ILogger _logger;
-    private FileStream? _logFile;
+    private readonly IDisk _disk;
+    private IDiskFile? _logFile;
     private long _count = -1; // entries in the stored log; -1 until loaded
 
     /// <param name="directory">The node's own directory; created if missing. A missing or empty directory is a fresh node.</param>
-    public FileStorage(string directory, ILogger? logger = null)
+    /// <param name="disk">Where the files are read and written; the real file system (<see cref="RealDisk"/>) if null.</param>
+    public FileStorage(string directory, ILogger? logger = null, IDisk? disk = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         DirectoryPath = Path.GetFullPath(directory);
         _logger = logger ?? NullLogger.Instance;
+        _disk = disk ?? RealDisk.Instance;
     }
 
     public string DirectoryPath { get; }
@@ -54,13 +61,20 @@ public sealed class FileStorage : IStableStorage, IDisposable
 
     public PersistentState Load()
     {
-        Directory.CreateDirectory(DirectoryPath);
+        _disk.CreateDirectory(DirectoryPath);
         // A term.tmp is a replacement that a crash interrupted before its rename: the old term file still holds.
-        File.Delete(TermPath + ".tmp");
+        _disk.Delete(TermPath + ".tmp");
         var (term, vote) = ReadTermFile();
         var log = ReadLogFile();
         _logFile?.Dispose();
-        _logFile = new FileStream(LogPath, FileMode.Append, FileAccess.Write, FileShare.Read);
+        var created = !_disk.Exists(LogPath);
+        _logFile = _disk.Append(LogPath);
+        if (created)
+        {
+            // A new file's name is durable only once its directory is synced: without this, a power cut could take
+            // the whole log file away, with every entry synced into it.
+            _disk.SyncDirectory(DirectoryPath);
+        }
         _count = log.Count;
         return new PersistentState(term, vote, log);
     }
@@ -69,13 +83,13 @@ public sealed class FileStorage : IStableStorage, IDisposable
     {
         EnsureLoaded();
         var temporary = TermPath + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var file = _disk.Create(temporary))
         {
             file.Write(Frame(TermPayload(currentTerm, votedFor)));
-            file.Flush(flushToDisk: true);
+            file.Sync();
         }
-        File.Move(temporary, TermPath, overwrite: true);
-        DirectorySync.Sync(DirectoryPath);
+        _disk.Move(temporary, TermPath);
+        _disk.SyncDirectory(DirectoryPath);
     }
 
     public void SaveLog(long fromIndex, ReadOnlySpan<LogEntry> entries)
@@ -99,8 +113,9 @@ public sealed class FileStorage : IStableStorage, IDisposable
         {
             return;
         }
-        _logFile!.Write(batch.GetBuffer(), 0, (int)batch.Length);
-        _logFile.Flush(flushToDisk: true);
+        _logFile!.Write(batch.GetBuffer().AsSpan(0, (int)batch.Length));
+        // Durable before the save returns: the node is about to acknowledge these entries (Figure 2).
+        _logFile.Sync();
         _count = fromIndex - 1 + entries.Length;
     }
 
@@ -114,11 +129,11 @@ public sealed class FileStorage : IStableStorage, IDisposable
     private List<LogEntry> ReadLogFile()
     {
         var log = new List<LogEntry>();
-        if (!File.Exists(LogPath))
+        if (!_disk.Exists(LogPath))
         {
             return log;
         }
-        var bytes = File.ReadAllBytes(LogPath);
+        var bytes = _disk.ReadAllBytes(LogPath);
         var position = 0;
         while (position < bytes.Length)
         {
@@ -189,19 +204,19 @@ public sealed class FileStorage : IStableStorage, IDisposable
     {
         _logger.LogWarning("{Path}: discarding {Bytes} bytes at offset {Offset}, {What}: a write cut short by a crash, never acknowledged",
             LogPath, length - position, position, what);
-        using var file = new FileStream(LogPath, FileMode.Open, FileAccess.Write, FileShare.None);
+        using var file = _disk.OpenExisting(LogPath);
         file.SetLength(position);
-        file.Flush(flushToDisk: true);
+        file.Sync();
     }
 
     private (long Term, int? Vote) ReadTermFile()
     {
-        if (!File.Exists(TermPath))
+        if (!_disk.Exists(TermPath))
         {
             return (0, null);
         }
         // Replaced only by rename, so it is never torn: any damage here is corruption.
-        var bytes = File.ReadAllBytes(TermPath);
+        var bytes = _disk.ReadAllBytes(TermPath);
         if (bytes.Length != HeaderSize + TermPayloadSize)
         {
             throw Corrupt(TermPath, Math.Min(bytes.Length, HeaderSize + TermPayloadSize),
