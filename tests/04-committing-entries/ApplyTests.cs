@@ -115,6 +115,39 @@ public sealed class ApplyTests
     }
 
     [Fact]
+    public void A_deposed_leaders_command_that_the_next_leader_kept_is_answered_with_its_result()
+    {
+        var leader = Leader(3);
+        var task = leader.SubmitAsync(KeyValueStore.Append("x", "kept"));
+
+        // Node 2 held the entry (index 1, term 1) and won term 2 with it; its first heartbeat says index 1 is committed.
+        leader.Dispatch(new Envelope(2, 1, new AppendEntries(2, 2, 1, 1, [], 1)));
+        leader.Role.ShouldBe(Role.Follower, "§5.1: a leader that hears from the leader of a newer term steps down.");
+        task.IsFaulted.ShouldBeFalse("§5.4.2, §8: losing the leadership is not losing the command: the next leader may keep the entry and commit it. " +
+            "Failing the client when the node steps down tells it 'not applied' about a command that is applied a moment later; a client that " +
+            "retries then applies it twice.");
+        leader.ApplyCommitted();
+
+        Committing.ResultOf(task, "§5.3, §8: the entry the command went into (index 1, term 1) is committed and applied on this node too, now a follower; " +
+            "its client gets the result, whoever leads now.").ShouldBe("kept", "The client gets its own command's result.");
+        Store(leader).Values["x"].ShouldBe("kept", "The command was applied once.");
+    }
+
+    [Fact]
+    public void A_deposed_leaders_command_that_is_still_undecided_stays_pending()
+    {
+        var leader = Leader(3);
+        var task = leader.SubmitAsync(KeyValueStore.Put("x", "maybe"));
+
+        // The leader of term 2 has not said anything about index 1 yet.
+        leader.Dispatch(new Envelope(2, 1, new AppendEntries(2, 2, 0, 0, [], 0)));
+        leader.ApplyCommitted();
+
+        task.IsCompleted.ShouldBeFalse("§5.4.2: index 1 (term 1) is neither committed nor overwritten yet; the new leader may still commit it. " +
+            "Until one of the two happens, nothing true can be told to the client: it waits.");
+    }
+
+    [Fact]
     public void A_command_is_answered_only_for_its_own_entry_not_for_whatever_lands_at_its_index()
     {
         var leader = Leader(3);

@@ -92,9 +92,10 @@ public sealed class CommitClusterTests
             cluster.Network.Heal();
             cluster.RunUntil(() => lost.IsCompleted, 3 * Second).ShouldBeTrue("§8: the old leader learns of the new term and its entry is replaced; its client is answered.");
 
-            var failure = lost.Exception?.InnerException.ShouldBeOfType<SubmitFailedException>(
-                "§5.4.2: the entry of put x lost was overwritten by the new leader's; its client must get a failure, never 'ok'.");
-            failure!.Reason.ShouldBe(SubmitFailure.LeadershipLost, "The failure says why: the node lost its leadership and its entry was replaced.");
+            lost.IsFaulted.ShouldBeTrue("§5.4.2: the entry of put x lost was overwritten by the new leader's; its client must get a failure, never 'ok'" +
+                (lost.IsCompletedSuccessfully ? $" (it was answered '{lost.Result}')." : "."));
+            var failure = lost.Exception!.InnerException.ShouldBeOfType<SubmitFailedException>("The failure is a SubmitFailedException, which says why.");
+            failure.Reason.ShouldBe(SubmitFailure.LeadershipLost, "The failure says why: the node lost its leadership and its entry was replaced.");
             cluster.AwaitApplied(leader.CommitIndex, 2 * Second);
             history.Current(old.Id).Values["x"].ShouldBe("won", "The old leader applies the new leader's entry at that index, like every server.");
         }, nodes: 5);
