@@ -10,8 +10,9 @@ namespace Course;
 /// The fast gate gave up on the test at its time limit: its thread still runs (a thread cannot be stopped), so the
 /// process that ran it is no longer a quiet place to run anything that depends on time.
 /// </param>
+/// <param name="Seconds">How long the test ran, in the fast gate (0 where unknown).</param>
 public sealed record TestResult(string Name, string ClassName, int? Chapter, bool Passed, string Outcome, string Message, string StackTrace = "",
-    bool Abandoned = false)
+    bool Abandoned = false, double Seconds = 0)
 {
     /// <summary>The test's method name as a sentence.</summary>
     public string Sentence => (Name.Contains('(') ? Name[..Name.IndexOf('(')] : Name).Split('.')[^1].Replace('_', ' ');

@@ -149,7 +149,7 @@ try
                 info.ArgumentList.Add("--ids");
                 info.ArgumentList.Add(string.Join(',', ids));
                 return info;
-            }, MutantWorkers.PerMutantLimit, o =>
+            }, MutantWorkers.PerMutantLimit, out var workers, o =>
             {
                 var m = o.Mutant;
                 var verdict = o.Problem is not null ? "BROKEN  " : o.Killed ? "killed  " : "SURVIVED";
@@ -161,7 +161,8 @@ try
                 killed += o.Killed ? 1 : 0;
                 bad += o.Killed ? 0 : 1;
             });
-            Console.WriteLine($"  {killed} of {catalog.Count} killed ({100.0 * killed / catalog.Count:0}%) in {clock.Elapsed.TotalSeconds:0.0} s");
+            Console.WriteLine($"  {killed} of {catalog.Count} killed ({100.0 * killed / catalog.Count:0}%) in {clock.Elapsed.TotalSeconds:0.0} s, " +
+                              $"in {workers} worker process{(workers == 1 ? "" : "es")}");
         }
         return bad == 0 ? 0 : 1;
     }

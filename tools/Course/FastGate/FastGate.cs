@@ -16,8 +16,11 @@ public sealed record GateRun(
     /// <summary>The chapter assembly the tests ran against (compiled for this run), to run some of them again.</summary>
     public string? ChapterDll { get; init; }
 
-    /// <summary>True if a test passed its time limit and its thread still runs in this process.</summary>
-    public bool LeftRunning => Results?.Any(r => r.Abandoned) == true;
+    /// <summary>Tests of a run stopped at its first failure that had not finished when it returned.</summary>
+    public int StillRunning { get; init; }
+
+    /// <summary>True if a test of this run still runs in this process (past its time limit, or not waited for).</summary>
+    public bool LeftRunning => StillRunning > 0 || Results?.Any(r => r.Abandoned) == true;
 
     /// <summary>True if a test failed because the chapter no longer has what the tests call (a renamed method, say).</summary>
     public bool ApiMismatch => Results?.Any(r => r.Message.Contains("MissingMethodException", StringComparison.Ordinal)
@@ -38,6 +41,7 @@ public sealed class FastGate(CourseManifest course)
     private readonly ChapterCompiler _compiler = new();
     private readonly Dictionary<string, string> _previousOutput = [];
     private int _runs;
+    private int _timingsLoaded;
 
     /// <summary>How long a single test may run before it is reported as stuck.</summary>
     public TimeSpan PerTestLimit { get; init; } = TimeSpan.FromSeconds(60);
@@ -94,7 +98,13 @@ public sealed class FastGate(CourseManifest course)
             return new GateRun(errors, null, null, compileTime, TimeSpan.Zero);
         }
         clock.Restart();
-        var results = InProcessRunner.Run(TestDll(ch, against), dll, filter, PerTestLimit, untilFirstFailure);
+        var timings = Path.Combine(course.Root, "artifacts", "fast", "timings.json");
+        if (Interlocked.Exchange(ref _timingsLoaded, 1) == 0)
+        {
+            InProcessRunner.LoadTimings(timings);
+        }
+        var outcome = InProcessRunner.Run(TestDll(ch, against), dll, filter, PerTestLimit, untilFirstFailure);
+        InProcessRunner.SaveTimings(timings);
         // The previous run's assembly is unloaded by now: remove it, so a long watch does not pile them up.
         var key = $"{ch.Slug}/{against}";
         if (_previousOutput.TryGetValue(key, out var previous))
@@ -102,7 +112,7 @@ public sealed class FastGate(CourseManifest course)
             TryDelete(previous);
         }
         _previousOutput[key] = output;
-        return new GateRun([], results, null, compileTime, clock.Elapsed) { ChapterDll = dll };
+        return new GateRun([], outcome.Results, null, compileTime, clock.Elapsed) { ChapterDll = dll, StillRunning = outcome.StillRunning };
     }
 
     /// <summary>
@@ -116,7 +126,7 @@ public sealed class FastGate(CourseManifest course)
         {
             return null;
         }
-        return InProcessRunner.Run(TestDll(ch, against), dll, fullName, PerTestLimit, exact: true, workers: 1).SingleOrDefault();
+        return InProcessRunner.Run(TestDll(ch, against), dll, fullName, PerTestLimit, exact: true, workers: 1).Results.SingleOrDefault();
     }
 
     /// <summary>

@@ -16,20 +16,57 @@ public static class InProcessRunner
     // the longest go first, so that two workers finish together instead of one waiting on a long test started last.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> LastSeconds = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Reads the tests' last times from <paramref name="path"/> (written by <see cref="SaveTimings"/>), for a process that
+    /// has not run them yet: a fresh mutant worker then starts with the quickest tests too. A missing or unreadable file
+    /// is ignored: it only orders the tests.
+    /// </summary>
+    public static void LoadTimings(string path)
+    {
+        try
+        {
+            if (File.Exists(path) && System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(path)) is { } saved)
+            {
+                foreach (var (name, seconds) in saved)
+                {
+                    LastSeconds.TryAdd(name, seconds);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+        }
+    }
+
+    /// <summary>Writes the tests' last times to <paramref name="path"/> (replaced whole, so a reader never sees half).</summary>
+    public static void SaveTimings(string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var temporary = $"{path}.{Environment.ProcessId}.tmp";
+            File.WriteAllText(temporary, System.Text.Json.JsonSerializer.Serialize(LastSeconds.ToDictionary(p => p.Key, p => Math.Round(p.Value, 3))));
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
     /// <param name="testDll">The gate's test assembly, as `dotnet build tests/NN-slug` wrote it.</param>
     /// <param name="chapterDll">The chapter assembly to test instead of the one beside the test assembly.</param>
     /// <param name="filter">Only tests whose full name contains this text; null for all.</param>
     /// <param name="perTestLimit">A test still running after this long is reported as stuck and abandoned.</param>
     /// <param name="untilFirstFailure">
     /// Start no more tests after the first failure (the mutation suite needs one killing test, not all of them): the
-    /// quickest tests go first. Tests already running are waited for, each up to <paramref name="perTestLimit"/>, so
-    /// that nothing of this run still loads the machine when the next one starts (a test past its limit is reported
-    /// <see cref="TestResult.Abandoned"/>: its thread cannot be stopped, only the process that runs it).
+    /// quickest tests go first. Tests already running are given <paramref name="drainGrace"/> to finish; those still
+    /// running after it are counted in <see cref="RunnerOutcome.StillRunning"/> (a thread cannot be stopped, only the
+    /// process that runs it: the mutation suite replaces its worker process then).
     /// </param>
     /// <param name="exact">Run only the test whose full name is <paramref name="filter"/>, not every test whose name contains it.</param>
     /// <param name="workers">How many tests run at once; by default two more than there are cores.</param>
-    public static IReadOnlyList<TestResult> Run(string testDll, string chapterDll, string? filter, TimeSpan perTestLimit, bool untilFirstFailure = false,
-        bool exact = false, int? workers = null)
+    public static RunnerOutcome Run(string testDll, string chapterDll, string? filter, TimeSpan perTestLimit, bool untilFirstFailure = false,
+        bool exact = false, int? workers = null, TimeSpan? drainGrace = null)
     {
         var context = new GateLoadContext(Path.GetDirectoryName(testDll)!, chapterDll);
         try
@@ -42,16 +79,25 @@ public static class InProcessRunner
             var results = new TestResult?[tests.Count];
             var next = -1;
             var failed = 0;
+            var inFlight = 0;
+            var firstFailure = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             // xunit runs test classes in parallel; so does this, one worker per core and two more: some tests spend most of
             // their time waiting (an fsync, a socket, chapter 6's real clock), and the extra workers fill that time
             // (chapter 6's tests: 2.9 s with one worker per core, 2.1 s with two more; chapter 5's: 1.9 s, 1.6 s).
-            var running = Enumerable.Range(0, Math.Max(1, Math.Min(workers ?? Environment.ProcessorCount + 2, tests.Count))).Select(_ => Task.Factory.StartNew(() =>
+            // Looking for a first failure, more: a test that fails by waiting out a deadline (a mutant that never answers)
+            // should not hold back the quicker tests that would fail at once.
+            var count = workers ?? (untilFirstFailure ? 4 * Environment.ProcessorCount : Environment.ProcessorCount + 2);
+            var running = Enumerable.Range(0, Math.Max(1, Math.Min(count, tests.Count))).Select(_ => Task.Factory.StartNew(() =>
             {
                 for (var i = Interlocked.Increment(ref next); i < tests.Count && !(untilFirstFailure && Volatile.Read(ref failed) == 1); i = Interlocked.Increment(ref next))
                 {
                     var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    Interlocked.Increment(ref inFlight);
                     var result = RunOne(tests[i], perTestLimit);
-                    LastSeconds[tests[i].FullName] = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+                    Interlocked.Decrement(ref inFlight);
+                    var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+                    LastSeconds[tests[i].FullName] = seconds;
+                    result = result with { Seconds = seconds };
                     lock (results)
                     {
                         results[i] = result;
@@ -59,15 +105,29 @@ public static class InProcessRunner
                     if (result.Outcome == "Failed")
                     {
                         Volatile.Write(ref failed, 1);
+                        firstFailure.TrySetResult();
                     }
                 }
             }, TaskCreationOptions.LongRunning)).ToArray();
-            // After a first failure the workers take no new test, and each returns once its current one has finished or
-            // passed its limit: every worker is waited for, so no test of this run is left loading the machine.
-            Task.WaitAll(running);
+            var all = Task.WhenAll(running);
+            var stillRunning = 0;
+            if (untilFirstFailure)
+            {
+                // After a first failure the workers take no new test. Those running get a moment to finish; a test that
+                // fails slowly (a real-clock test waiting out its deadline) is not worth waiting for, and is counted.
+                Task.WaitAny(all, firstFailure.Task);
+                if (!all.Wait(drainGrace ?? TimeSpan.FromSeconds(1)))
+                {
+                    stillRunning = Math.Max(1, Volatile.Read(ref inFlight));
+                }
+            }
+            else
+            {
+                all.Wait();
+            }
             lock (results)
             {
-                return results.OfType<TestResult>().OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
+                return new RunnerOutcome(results.OfType<TestResult>().OrderBy(r => r.Name, StringComparer.Ordinal).ToList(), stillRunning);
             }
         }
         finally
@@ -75,6 +135,9 @@ public static class InProcessRunner
             context.Unload();
         }
     }
+
+    /// <summary>What a run returned: the results of the tests that finished, and how many were still running.</summary>
+    public sealed record RunnerOutcome(IReadOnlyList<TestResult> Results, int StillRunning);
 
     private sealed record Test(Type Class, MethodInfo Method, string? Skip)
     {

@@ -34,12 +34,18 @@ public static class MutantWorkers
     /// <param name="perMutant">How long one mutant may take before its worker is stopped and the mutant reported as not run.</param>
     /// <param name="reported">Told of each outcome as it arrives.</param>
     public static IReadOnlyList<MutantOutcome> Run(Chapter ch, IReadOnlyList<Mutant> mutants, Func<IReadOnlyList<string>, ProcessStartInfo> worker,
-        TimeSpan perMutant, Action<MutantOutcome>? reported = null)
+        TimeSpan perMutant, Action<MutantOutcome>? reported = null) => Run(ch, mutants, worker, perMutant, out _, reported);
+
+    /// <param name="workers">How many worker processes it took (one, plus one after each mutant that left a test running).</param>
+    public static IReadOnlyList<MutantOutcome> Run(Chapter ch, IReadOnlyList<Mutant> mutants, Func<IReadOnlyList<string>, ProcessStartInfo> worker,
+        TimeSpan perMutant, out int workers, Action<MutantOutcome>? reported = null)
     {
         var outcomes = new List<MutantOutcome>();
         var left = new List<Mutant>(mutants);
+        workers = 0;
         while (left.Count > 0)
         {
+            workers++;
             var before = left.Count;
             var info = worker([.. left.Select(m => m.Id)]);
             info.RedirectStandardOutput = true;

@@ -99,11 +99,11 @@ public static class MutationSuite
         var leftRunning = run.LeftRunning;
         var failed = run.Results.Where(r => r.Outcome == "Failed").ToList();
         var confirmed = Confirm(gate, ch, run, failed);
-        if (confirmed is null && failed.Count > 0 && !leftRunning)
+        if (confirmed is null && failed.Count > 0)
         {
             // The first failure did not fail again alone: look at every test.
             var whole = gate.Run(ch, "solutions", files);
-            leftRunning = whole.LeftRunning;
+            leftRunning |= whole.LeftRunning;
             if (whole.Results is not null)
             {
                 run = whole;
@@ -111,14 +111,17 @@ public static class MutationSuite
                 confirmed = Confirm(gate, ch, whole, failed);
             }
         }
-        var killedBy = confirmed is null ? failed : [confirmed, .. failed.Where(f => f.Name != confirmed.Name)];
+        var killedBy = confirmed is null ? failed : [confirmed, .. failed.Where(f => f.Name != confirmed.Name).OrderBy(f => f.Seconds)];
         return new MutantOutcome(mutant, confirmed is not null, killedBy.Select(r => r.Sentence).Take(3).ToList(), null, clock.Elapsed, run.Results, leftRunning);
     }
 
-    /// <summary>The first of <paramref name="failed"/> that fails again when run alone; null if none does.</summary>
+    /// <summary>
+    /// The first of <paramref name="failed"/> that fails again when run alone, the quickest failure tried first (a test
+    /// on the real clock that failed at its deadline takes that long again); null if none does.
+    /// </summary>
     private static TestResult? Confirm(FastGate gate, Chapter ch, GateRun run, IReadOnlyList<TestResult> failed)
     {
-        foreach (var first in failed)
+        foreach (var first in failed.OrderBy(f => f.Seconds))
         {
             // A test given up at its limit has left its thread running: running it again here would only pile up more.
             // Its verdict stands (the process is replaced before the next mutant).
