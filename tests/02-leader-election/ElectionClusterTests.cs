@@ -70,6 +70,7 @@ public sealed class ElectionClusterTests
 
             cluster.RunFor(3 * Second);
 
+            remaining.Count.ShouldBe(1, "one node is left outside the cut: a minority of 5 on its own");
             foreach (var id in remaining)
             {
                 cluster.Trace.Events.OfType<NodeStateChanged>()

@@ -193,13 +193,16 @@ public sealed class ReplicationClusterTests
             }
             AwaitSameLogs(cluster, leader, 2 * Second);
 
+            var followers = 0;
             foreach (var follower in cluster.NodeIds.Where(id => id != leader.Id))
             {
                 var entriesSent = cluster.Trace.Events.Skip(start).OfType<MessageSent>()
                     .Where(s => s.From == leader.Id && s.To == follower && s.Message is AppendEntries)
                     .Sum(s => ((AppendEntries)s.Message).Entries.Count);
                 entriesSent.ShouldBeInRange(100, 120, $"100 commands should cost about 100 entries to node {follower}, not {entriesSent}.");
+                followers++;
             }
+            followers.ShouldBe(cluster.NodeIds.Count - 1, "every follower's share was counted");
         });
     }
 

@@ -19,10 +19,13 @@ public sealed class CommitClusterTests
             cluster.Await(cluster.SubmitAsync(leader, KeyValueStore.Append("x", "2")), Second, "append x 2").ShouldBe("12", "append answers the new value.");
             cluster.Await(cluster.SubmitAsync(leader, KeyValueStore.Get("x")), Second, "get x").ShouldBe("12", "get answers what was written before it.");
             cluster.AwaitApplied(3, Second);
+            var nodes = 0;
             foreach (var id in cluster.NodeIds)
             {
                 history.Current(id).Values["x"].ShouldBe("12", $"§5.3: node {id}'s state machine applied the same commands in the same order, so it holds the same value.");
+                nodes++;
             }
+            nodes.ShouldBe(3, "all three state machines were checked");
         });
     }
 

@@ -94,8 +94,10 @@ public sealed class FileStorageTests : IDisposable
     {
         var (before, after) = TwoWrites(Dir("source"));
         var term = File.ReadAllBytes(Path.Combine(Dir("source"), "term"));
+        var cuts = 0;
         for (var cut = before.Length; cut < after.Length; cut++)
         {
+            cuts++;
             var dir = Dir($"cut{cut}");
             Directory.CreateDirectory(dir);
             File.WriteAllBytes(Path.Combine(dir, "term"), term);
@@ -114,6 +116,8 @@ public sealed class FileStorageTests : IDisposable
             Reload(dir).Log.Count.ShouldBe(loaded.Log.Count + 1,
                 $"Cut at byte {cut}: the torn bytes are discarded on load, so a write after the restart follows the last whole record and comes back too.");
         }
+        cuts.ShouldBeGreaterThan(2 * (FileStorage.HeaderSize + 17), "the last write (two entries, so at least two whole records) was cut at each of its bytes: " +
+            "a storage that wrote nothing for it would leave nothing to cut, and this test would prove nothing");
     }
 
     [Fact]
@@ -126,8 +130,10 @@ public sealed class FileStorageTests : IDisposable
         {
             starts.Add(p);
         }
+        var flips = 0;
         for (var at = 0; at < bytes.Length; at++)
         {
+            flips++;
             var dir = Dir($"flip{at}");
             Directory.CreateDirectory(dir);
             var damaged = (byte[])bytes.Clone();
@@ -140,6 +146,8 @@ public sealed class FileStorageTests : IDisposable
             error.Offset.ShouldBe(starts.Last(s => s <= at), $"Byte {at} flipped: the error names the offset of the record that holds it.");
             error.Message.ShouldContain(error.Path, Case.Sensitive, "The message says which file, for the operator.");
         }
+        flips.ShouldBe(bytes.Length, "every byte of the log was flipped once");
+        flips.ShouldBeGreaterThan(5 * (FileStorage.HeaderSize + 17), "the log holds five records to damage: a storage that wrote nothing would leave nothing to check");
     }
 
     [Fact]
@@ -167,6 +175,7 @@ public sealed class FileStorageTests : IDisposable
         }
         var path = Path.Combine(dir, "term");
         var bytes = File.ReadAllBytes(path);
+        bytes.Length.ShouldBe(FileStorage.HeaderSize + 13, "the term file holds one record: a header and currentTerm with votedFor (13 bytes)");
         for (var at = 0; at < bytes.Length; at++)
         {
             var damaged = (byte[])bytes.Clone();

@@ -28,6 +28,10 @@ public static class Scenario
         [CallerFilePath] string file = "",
         [CallerMemberName] string test = "")
     {
+        if (seeds < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(seeds), seeds, "A scenario runs at least one seed: with none it would check nothing and pass.");
+        }
         IEnumerable<long> list = GateInfo.SeedOverride is { } only ? [only] : Enumerable.Range(1, seeds).Select(s => (long)s);
         foreach (var seed in list)
         {
