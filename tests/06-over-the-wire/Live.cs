@@ -18,6 +18,12 @@ internal static class Live
     public static readonly TimeSpan Quick = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long a call that must return at once (queue a frame, whatever the peer does) may take: microseconds, normally;
+    /// three seconds is for a loaded machine, and a call that blocks fails in that time instead of holding the run.
+    /// </summary>
+    public static readonly TimeSpan AtOnce = TimeSpan.FromSeconds(3);
+
+    /// <summary>
     /// Raft's timing for these tests: twice as quick as the defaults, so a one-node cluster elects itself in 150 to
     /// 300 ms. A slow machine only makes elections repeat; every wait is for a condition, so the tests still pass.
     /// </summary>
@@ -54,14 +60,14 @@ internal static class Live
 
     /// <summary>
     /// Runs <paramref name="action"/> on another thread and fails with <paramref name="sentence"/> if it has not returned
-    /// within <see cref="Quick"/>: a call that blocks becomes a failing test, not a test run that never ends.
+    /// within <see cref="AtOnce"/>: a call that blocks becomes a failing test, not a test run that never ends.
     /// </summary>
     public static async Task Returns(Action action, string sentence)
     {
         var running = Task.Run(action);
-        if (await Task.WhenAny(running, Task.Delay(Quick)) != running)
+        if (await Task.WhenAny(running, Task.Delay(AtOnce)) != running)
         {
-            Assert.Fail($"{sentence} (still running after {Quick.TotalSeconds:0} s)");
+            Assert.Fail($"{sentence} (still running after {AtOnce.TotalSeconds:0} s)");
         }
         await running;
     }
@@ -89,6 +95,90 @@ internal static class Live
             // Reset by the server: closed too.
         }
     }
+}
+
+/// <summary>
+/// The real clock, but every timer asked of it is written down with how long it was asked to wait: a test can check the
+/// pauses a link or a client chose (how fast it retries) without measuring time, so the check does not depend on load.
+/// </summary>
+internal sealed class RecordingTime : TimeProvider
+{
+    private readonly List<TimeSpan> _waits = [];
+
+    /// <summary>Every wait asked for so far, in order.</summary>
+    public IReadOnlyList<TimeSpan> Waits
+    {
+        get
+        {
+            lock (_waits)
+            {
+                return [.. _waits];
+            }
+        }
+    }
+
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow();
+
+    public override long GetTimestamp() => System.GetTimestamp();
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        if (dueTime != Timeout.InfiniteTimeSpan)
+        {
+            lock (_waits)
+            {
+                _waits.Add(dueTime);
+            }
+        }
+        return System.CreateTimer(callback, state, dueTime, period);
+    }
+}
+
+/// <summary>
+/// One side of a connection in memory: reads come from the bytes it was given (then the end of the stream, as when the
+/// other side closes), writes are kept. For handing a node's connection handler input without a socket.
+/// </summary>
+internal sealed class Duplex(byte[] input) : Stream
+{
+    private readonly MemoryStream _input = new(input, writable: false);
+
+    /// <summary>Everything written to this side.</summary>
+    public MemoryStream Written { get; } = new();
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => _input.Read(buffer, offset, count);
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _input.ReadAsync(buffer, cancellationToken);
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        lock (Written)
+        {
+            Written.Write(buffer, offset, count);
+        }
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        lock (Written)
+        {
+            Written.Write(buffer.Span);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
 }
 
 /// <summary>Keeps what nodes log, so a test can check that a bad frame was reported.</summary>

@@ -125,6 +125,85 @@ public sealed class NodeServerTests
         (await Ask(() => client.GetAsync("before", timeout.Token), "get after the bad input")).ShouldBe("1", "nothing was lost (TODO(ch06) ServeConnection)");
     }
 
+    // The same bad input, handed to the node's connection handler in memory: no socket, so a wrong answer shows at once.
+    private static readonly (string What, Func<byte[]> Bytes)[] BadInput =
+    [
+        ("an HTTP request", () => Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: raft\r\n\r\n")),
+        ("a frame whose message is cut in half", () =>
+        {
+            var whole = MessageCodec.Encode(0, new ClientRequest(1, "put k v"));
+            return [.. Header((uint)(whole.Length / 2)), .. whole[..(whole.Length / 2)]];
+        }),
+        ("a frame over the limit of 4,096 bytes", () => [.. Header(5000), .. new byte[100]]),
+        ("a message type the node does not know", () =>
+        {
+            var payload = Encoding.UTF8.GetBytes("""{"from":2,"installSnapshot":{"term":3}}""");
+            return [.. Header((uint)payload.Length), .. payload];
+        }),
+        ("a frame cut off by the end of the stream", () => [.. Header(200), .. Encoding.UTF8.GetBytes("""{"from":2,"requestVote":""")]),
+        ("a RequestVote from node 9, which is not a peer", () =>
+        {
+            var payload = MessageCodec.Encode(9, new RequestVote(100, 9, 1000, 100));
+            return [.. Header((uint)payload.Length), .. payload];
+        }),
+        ("a RequestVote that claims to come from the node itself", () =>
+        {
+            var payload = MessageCodec.Encode(1, new RequestVote(100, 1, 1000, 100));
+            return [.. Header((uint)payload.Length), .. payload];
+        }),
+        ("a client's reply, which no one sends a node", () =>
+        {
+            var payload = MessageCodec.Encode(0, new ClientReply(1, Ok: true, Result: "ok"));
+            return [.. Header((uint)payload.Length), .. payload];
+        }),
+    ];
+
+    [Fact]
+    public async Task Each_bad_frame_ends_its_connection_and_is_counted_and_logged_once()
+    {
+        await using var cluster = await LiveCluster.StartAsync(1, maxFrameLength: 4096);
+        var node = cluster[1];
+        var tried = 0;
+        foreach (var (what, bytes) in BadInput)
+        {
+            var badFrames = node.BadFrames;
+            var warnings = cluster.Logs.At(LogLevel.Warning).Count(w => w.Contains("closed the connection", StringComparison.Ordinal));
+            var input = new Duplex(bytes());
+
+            var served = node.ServeConnectionAsync(input, $"test {tried}", CancellationToken.None);
+            (await Task.WhenAny(served, Task.Delay(Live.Quick)) == served).ShouldBeTrue(
+                $"after {what}, the connection handler must return (its connection is then closed), not wait for more (TODO(ch06) ServeConnection)");
+            await Should.NotThrowAsync(served, $"{what} is refused inside the handler: the exception must not escape it (TODO(ch06) ServeConnection)");
+
+            node.BadFrames.ShouldBe(badFrames + 1, $"{what} is one bad frame, counted in BadFrames (TODO(ch06) ServeConnection)");
+            cluster.Logs.At(LogLevel.Warning).Count(w => w.Contains("closed the connection", StringComparison.Ordinal)).ShouldBe(warnings + 1,
+                $"{what}: the node logs one warning that says it closed the connection, and why (TODO(ch06) ServeConnection)");
+            input.Written.Length.ShouldBe(0, $"{what} gets no answer: it was not a client's request");
+            tried++;
+        }
+        tried.ShouldBe(BadInput.Length, "every kind of bad input was tried");
+    }
+
+    [Fact]
+    public async Task A_clients_request_is_answered_on_its_own_connection()
+    {
+        await using var cluster = await LiveCluster.StartAsync(1);
+        await cluster.LeaderAsync("a one-node cluster elects itself (§5.2)");
+        var request = MessageCodec.Encode(0, new ClientRequest(41, "put here 1"));
+        var input = new Duplex([.. Header((uint)request.Length), .. request]);
+
+        var served = cluster[1].ServeConnectionAsync(input, "a client", CancellationToken.None);
+        (await Task.WhenAny(served, Task.Delay(Live.Quick)) == served).ShouldBeTrue("the handler answers, and returns when the client closes (TODO(ch06) ServeConnection)");
+        await served;
+
+        var written = input.Written.ToArray();
+        written.Length.ShouldBeGreaterThan(4, "the answer is written back on the connection the request came on (TODO(ch06) ServeConnection)");
+        var reply = MessageCodec.Decode(written.AsSpan(4)).Message.ShouldBeOfType<ClientReply>("the answer is a ClientReply");
+        reply.RequestId.ShouldBe(41, "the reply names the request it answers");
+        reply.Ok.ShouldBeTrue($"a one-node leader applies the command and says ok ({reply.Error}) (TODO(ch06) AnswerClient)");
+        cluster[1].BadFrames.ShouldBe(0, "a client's request is not a bad frame");
+    }
+
     [Fact]
     public Task Garbage_bytes_close_that_connection_and_the_node_serves_on() =>
         BadInputClosesOnlyItsConnection(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: raft\r\n\r\n"), "an HTTP request");
@@ -158,6 +237,14 @@ public sealed class NodeServerTests
     {
         var payload = MessageCodec.Encode(9, new RequestVote(100, 9, 1000, 100));
         return BadInputClosesOnlyItsConnection([.. Header((uint)payload.Length), .. payload], "a RequestVote from node 9, which is not a peer");
+    }
+
+    [Fact]
+    public Task A_Raft_message_that_claims_to_come_from_the_node_itself_closes_that_connection()
+    {
+        // Node 1 never sends itself a frame: whoever claims to be node 1 on node 1's port is not a peer.
+        var payload = MessageCodec.Encode(1, new RequestVote(100, 1, 1000, 100));
+        return BadInputClosesOnlyItsConnection([.. Header((uint)payload.Length), .. payload], "a RequestVote that claims to come from node 1 itself");
     }
 
     [Fact]

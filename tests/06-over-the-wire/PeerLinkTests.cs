@@ -8,12 +8,13 @@ namespace Raft.Gate.Ch06;
 // may lose messages, it must not stop the sender).
 public sealed class PeerLinkTests
 {
-    /// <summary>A stand-in peer: listens on a port and counts the frames it reads.</summary>
+    /// <summary>A stand-in peer: listens on a port and keeps the messages it reads.</summary>
     private sealed class FakePeer : IAsyncDisposable
     {
         private readonly TcpListener _listener;
         private readonly CancellationTokenSource _stop = new();
         private readonly List<TcpClient> _accepted = [];
+        private readonly List<object> _messages = [];
         private readonly Task _accept;
         private int _frames;
 
@@ -25,6 +26,18 @@ public sealed class PeerLinkTests
         }
 
         public int Frames => Volatile.Read(ref _frames);
+
+        /// <summary>The messages read so far, in the order they arrived.</summary>
+        public IReadOnlyList<object> Messages
+        {
+            get
+            {
+                lock (_messages)
+                {
+                    return [.. _messages];
+                }
+            }
+        }
 
         private async Task AcceptAsync()
         {
@@ -50,8 +63,12 @@ public sealed class PeerLinkTests
         {
             try
             {
-                while (await Raft.Frames.ReadAsync(client.GetStream(), Raft.Frames.DefaultMaxLength, _stop.Token) is not null)
+                while (await Raft.Frames.ReadAsync(client.GetStream(), Raft.Frames.DefaultMaxLength, _stop.Token) is { } payload)
                 {
+                    lock (_messages)
+                    {
+                        _messages.Add(MessageCodec.Decode(payload).Message);
+                    }
                     Interlocked.Increment(ref _frames);
                 }
             }
@@ -111,7 +128,7 @@ public sealed class PeerLinkTests
         }, "sending to a dead peer blocked the sender (TODO(ch06) NeverBlock, §5.1)");
 
         await Live.Until(() => alive.Frames >= 1,
-            "node 3 is up, but the message for it never arrived while node 2 was down: one dead peer stalled the others (§5.1; TODO(ch06) NeverBlock)");
+            "node 3 is up, but the message for it never arrived while node 2 was down: one dead peer stalled the others (§5.1; TODO(ch06) NeverBlock)", Live.Quick);
     }
 
     [Fact]
@@ -148,8 +165,9 @@ public sealed class PeerLinkTests
         for (var i = 0; i < 12; i++)
         {
             backoffs.Add(backoff);
-            pauses.Add(PeerLink.NextPause(ref backoff, random));
+            pauses.Add(PeerLink.NextPause(ref backoff, PeerLink.MaxBackoff, random));
         }
+        pauses.Count.ShouldBe(12, "twelve attempts were paused");
 
         for (var i = 0; i < pauses.Count; i++)
         {
@@ -161,7 +179,108 @@ public sealed class PeerLinkTests
         var other = new Random(2);
         var start = PeerLink.MinBackoff * 8;
         var again = start;
-        Enumerable.Range(0, 8).Select(_ => PeerLink.NextPause(ref again, other)).ShouldNotBe(
+        Enumerable.Range(0, 8).Select(_ => PeerLink.NextPause(ref again, PeerLink.MaxBackoff, other)).ShouldNotBe(
             pauses.Skip(3).Take(8), "two nodes must not retry in step: the pauses carry randomness (TODO(ch06) Backoff)");
+    }
+
+    [Fact]
+    public void The_pause_never_exceeds_the_limit_it_is_given()
+    {
+        var small = TimeSpan.FromMilliseconds(120);
+        var backoff = PeerLink.MinBackoff;
+        var random = new Random(3);
+        var pauses = Enumerable.Range(0, 10).Select(_ => PeerLink.NextPause(ref backoff, small, random)).ToList();
+
+        pauses.Count.ShouldBe(10, "ten attempts were paused");
+        backoff.ShouldBe(small, "the backoff doubles up to the limit it is given (for a peer reached before: a fraction of the election timeout), not to MaxBackoff (TODO(ch06) Backoff)");
+        pauses.Max().ShouldBeLessThanOrEqualTo(small * 1.5, "no pause goes past the limit and its jitter (TODO(ch06) Backoff)");
+        pauses[0].ShouldBeLessThan(PeerLink.MinBackoff * 2, "the first pause starts from the backoff given, MinBackoff (TODO(ch06) Backoff)");
+    }
+
+    [Fact]
+    public async Task A_full_queue_keeps_the_newest_messages()
+    {
+        var port = Live.FreePorts(1)[0];
+        await using var transport = new TcpTransport(1, [new NodeAddress(2, "127.0.0.1", port)], NullLogger.Instance, TimeProvider.System);
+        var sent = PeerLink.QueueCapacity + 500;
+        await Live.Returns(() =>
+        {
+            for (var i = 1; i <= sent; i++)
+            {
+                transport.Send(2, new AppendEntries(1, 1, i, 1, [], 0)); // numbered by prevLogIndex
+            }
+        }, "sending to a dead peer must return at once (TODO(ch06) NeverBlock)");
+
+        await using var peer = new FakePeer(port);
+        await Live.Until(() => peer.Frames >= 1 && transport.Links[2].Queued == 0,
+            "the peer came up but the queued messages never reached it (TODO(ch06) NeverBlock)");
+        // One more message once the queue is empty: a connection keeps order, so when it arrives, all before it has.
+        transport.Send(2, new AppendEntries(1, 1, sent + 1, 1, [], 0));
+        await Live.Until(() => peer.Messages.OfType<AppendEntries>().Any(m => m.PrevLogIndex == sent + 1),
+            "a message sent to a peer that is up never arrived (TODO(ch06) NeverBlock)", Live.Quick);
+        peer.Messages.OfType<AppendEntries>().Any(m => m.PrevLogIndex == sent).ShouldBeTrue(
+            $"the newest message sent while the peer was down (number {sent}) must reach it: when the queue is full, the oldest messages make room for the newest, which are what the peer needs (§5.3; TODO(ch06) NeverBlock)");
+
+        var numbers = peer.Messages.OfType<AppendEntries>().Select(m => m.PrevLogIndex).ToList();
+        numbers.Count.ShouldBeLessThanOrEqualTo(PeerLink.QueueCapacity + 1, "at most a queue's worth of messages waited for the peer, then the one sent after (TODO(ch06) NeverBlock)");
+        numbers.ShouldNotContain(1, "the oldest message was dropped to make room: a full queue drops from its old end (TODO(ch06) NeverBlock)");
+    }
+
+    [Fact]
+    public async Task Messages_of_a_term_that_is_over_are_not_delivered_when_the_peer_returns()
+    {
+        var port = Live.FreePorts(1)[0];
+        await using var transport = new TcpTransport(1, [new NodeAddress(2, "127.0.0.1", port)], NullLogger.Instance, TimeProvider.System);
+        // A node that cannot reach its peers stands for election again and again: one RequestVote per term.
+        for (var term = 1; term <= 30; term++)
+        {
+            transport.Send(2, new RequestVote(term, 1, 0, 0));
+        }
+
+        await using var peer = new FakePeer(port);
+        await Live.Until(() => peer.Frames >= 1 && transport.Links[2].Queued == 0, "the peer came up but no queued message reached it (TODO(ch06) NeverBlock)");
+
+        var terms = peer.Messages.OfType<RequestVote>().Select(m => m.Term).ToList();
+        terms.ShouldBe([30L], "only the RequestVote of the newest term (30) is news when the peer returns: the 29 of terms that are over would arrive in a burst, each " +
+            "one answered for nothing (§5.1: a message of an older term is stale)");
+        transport.Links[2].StaleDropped.ShouldBe(29, "the link dropped the 29 stale messages unsent");
+    }
+
+    [Fact]
+    public async Task A_peer_reached_before_is_tried_again_soon_however_long_it_is_gone()
+    {
+        var port = Live.FreePorts(1)[0];
+        var time = new RecordingTime();
+        var contacted = TimeSpan.FromMilliseconds(100);
+        await using var transport = new TcpTransport(1, [new NodeAddress(2, "127.0.0.1", port)], NullLogger.Instance, time, contacted);
+
+        // Down at first: the link backs off further and further.
+        await Live.Until(() => time.Waits.Count >= 4, "the link to a dead peer never paused between attempts (TODO(ch06) Backoff)");
+        var beforeContact = time.Waits.Max();
+
+        var peer = new FakePeer(port);
+        await Live.Until(() =>
+        {
+            transport.Send(2, Heartbeat);
+            return peer.Frames >= 1;
+        }, "the peer came up but the link never reached it (TODO(ch06) Backoff)");
+        var reached = time.Waits.Count;
+
+        // Then gone for long: many failed attempts.
+        await peer.DisposeAsync();
+        var limit = contacted * 1.5;
+        await Live.Until(() =>
+        {
+            transport.Send(2, Heartbeat); // a leader keeps sending; a write is how the link learns the peer is gone
+            var waits = time.Waits.Skip(reached).ToList();
+            // Ten attempts, or the first pause that is already too long (no need to wait for the rest).
+            return waits.Count >= 10 || waits.Any(w => w > limit) || (waits.Count > 0 && waits[0] > PeerLink.MinBackoff * 1.5);
+        }, "the link stopped trying to reach a peer that went down (TODO(ch06) Backoff)");
+
+        var after = time.Waits.Skip(reached).ToList();
+        beforeContact.ShouldBeGreaterThan(contacted * 1.5, "before the peer was ever reached the backoff grew past the short limit (as it should for a node that may not exist)");
+        after[0].ShouldBeLessThanOrEqualTo(PeerLink.MinBackoff * 1.5, "after a connection that worked, the backoff starts over from MinBackoff: the peer was there a moment ago");
+        after.Max().ShouldBeLessThanOrEqualTo(limit, "a peer reached before is a member that went down: however long it is gone, the link tries again within the short " +
+            "limit (here 100 ms and its jitter), so when it restarts it hears from this node before its election timer runs out, and does not depose a healthy leader (§5.2)");
     }
 }

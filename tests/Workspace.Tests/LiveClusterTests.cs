@@ -70,6 +70,8 @@ public sealed partial class LiveClusterTests : IDisposable
     [InlineData("client --cluster 1=127.0.0.1:7001 put onlykey", "put needs a KEY and a VALUE")]
     [InlineData("client --cluster 1=127.0.0.1:7001 delete k", "is not a command")]
     [InlineData("--frobnicate", "frobnicate")]
+    [InlineData("node --id 1 --cluster 1=127.0.0.1:7001 --data-dir d --election-timeout 600-300", "give MIN-MAX")]
+    [InlineData("node --id 1 --cluster 1=127.0.0.1:7001 --data-dir d --heartbeat 400", "must be longer than HeartbeatInterval")]
     public async Task Wrong_options_get_a_sentence_and_exit_code_2(string args, string sentence)
     {
         var (code, output) = await RunAsync(args.Split(' '));
@@ -157,6 +159,92 @@ public sealed partial class LiveClusterTests : IDisposable
         {
             leaders.ShouldContain(l => l.Node != leader, $"a node other than {leader} took over:\n{Describe()}");
         }
+    }
+
+    [GeneratedRegex(@"Node (\d+) becomes candidate in term (\d+)")]
+    private static partial Regex BecomesCandidate();
+
+    [Fact]
+    public async Task A_follower_restarted_after_a_long_outage_rejoins_its_leader_without_an_election()
+    {
+        // Election timeouts of 0.5-1 s (a third of the shortest, 166 ms, caps a link's reconnect pause to a peer it reached before),
+        // so a loaded machine does not start elections of its own; the scenario is the same as with the defaults.
+        var ports = FreePorts(3);
+        var cluster = string.Join(",", ports.Select((p, i) => $"{i + 1}={IPAddress.Loopback}:{p}"));
+        var logs = new Dictionary<int, StringBuilder>();
+        var nodes = new Dictionary<int, Process>();
+        Process StartNode(int id)
+        {
+            var log = logs.TryGetValue(id, out var existing) ? existing : logs[id] = new StringBuilder();
+            var process = StartCollecting(log, "node", "--id", $"{id}", "--cluster", cluster, "--data-dir", Path.Combine(_data, $"node{id}"), "--seed", $"{id}",
+                "--heartbeat", "100", "--election-timeout", "500-1000", "--verbose");
+            return nodes[id] = process;
+        }
+        string Log(int id)
+        {
+            lock (logs[id])
+            {
+                return logs[id].ToString();
+            }
+        }
+        string Describe() => string.Join("\n", logs.Keys.Select(id => $"--- node {id}:\n{Log(id)}"));
+        async Task Put(string k, string v)
+        {
+            var (code, output) = await RunAsync("client", "--cluster", cluster, "--timeout", "30", "put", k, v);
+            code.ShouldBe(0, $"put {k} is acknowledged:\n{output}\n{Describe()}");
+        }
+        async Task Until(Func<bool> condition, string sentence)
+        {
+            using var timeout = new CancellationTokenSource(Deadline);
+            while (!condition())
+            {
+                try
+                {
+                    await Task.Delay(20, timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    Assert.Fail($"{sentence} (waited {Deadline.TotalSeconds:0} s)\n{Describe()}");
+                }
+            }
+        }
+        (int Node, long Term)[] Leaders() => [.. logs.Keys.SelectMany(id => BecomesLeader().Matches(Log(id)).Select(m => (int.Parse(m.Groups[1].Value), long.Parse(m.Groups[2].Value))))];
+        int Candidacies() => logs.Keys.Sum(id => BecomesCandidate().Matches(Log(id)).Count);
+
+        foreach (var id in new[] { 1, 2, 3 })
+        {
+            StartNode(id);
+        }
+        await Put("before", "1");
+        await Until(() => Leaders().Length > 0, "a node logs that it leads");
+        var (leader, term) = Leaders().MaxBy(l => l.Term);
+        var follower = new[] { 1, 2, 3 }.First(id => id != leader);
+        var other = new[] { 1, 2, 3 }.First(id => id != leader && id != follower);
+        var candidaciesBefore = Candidacies();
+
+        // A long outage: the follower's process is killed, and the leader fails to reach it again and again.
+        nodes[follower].Kill(entireProcessTree: true);
+        await nodes[follower].WaitForExitAsync();
+        var refusedBefore = Regex.Matches(Log(leader), $"Node {leader} lost or cannot reach node {follower}").Count;
+        await Put("during", "2");
+        await Until(() => Regex.Matches(Log(leader), $"Node {leader} lost or cannot reach node {follower}").Count >= refusedBefore + 8,
+            $"node {leader}, the leader, keeps trying to reach node {follower} while it is down");
+        var connectedBefore = Regex.Matches(Log(leader), $"Node {leader} connected to node {follower}").Count;
+
+        StartNode(follower);
+        await Until(() => Regex.Matches(Log(leader), $"Node {leader} connected to node {follower}").Count > connectedBefore,
+            $"the leader reconnects to node {follower} once it is back");
+        // Now only the leader and the restarted follower are up: a put commits only if the follower accepted the leader's
+        // entries, in the leader's term.
+        nodes[other].Kill(entireProcessTree: true);
+        await nodes[other].WaitForExitAsync();
+        await Put("after", "3");
+
+        Candidacies().ShouldBe(candidaciesBefore, $"§5.2: node {follower} came back after a long outage and rejoined node {leader}, which led all along: no node " +
+            $"stood for election. A follower that hears nothing within its election timeout after it restarts (its leader's link still waiting out a long " +
+            $"reconnect pause) deposes a healthy leader.\n{Describe()}");
+        Leaders().Where(l => l.Term > term).ShouldBeEmpty($"no new term began: node {leader} still leads term {term}.\n{Describe()}");
+        Log(follower).ShouldNotContain("StorageCorrupt", Case.Sensitive, "the follower restarted from its files");
     }
 
     /// <summary>Sends a POSIX signal to a process (SIGTERM from a service manager, SIGINT from Ctrl+C).</summary>

@@ -15,14 +15,43 @@ internal static class Commands
         .AddFilter("Raft", raft)
         .AddFilter("Microsoft", LogLevel.Warning));
 
-    public static async Task<int> RunNodeAsync(int id, string clusterText, string dataDir, int seed)
+    /// <summary>The node's timing from --heartbeat and --election-timeout; a sentence for values Raft cannot work with.</summary>
+    public static RaftOptions ParseTiming(int heartbeatMs, string electionText)
+    {
+        var parts = electionText.Split('-');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out var min) || !int.TryParse(parts[1], out var max) || min < 1 || max < min)
+        {
+            throw new Cli.UsageException($"--election-timeout {electionText}: give MIN-MAX in milliseconds, MIN at least 1 and MAX not below it (for example 300-600).");
+        }
+        if (heartbeatMs < 1)
+        {
+            throw new Cli.UsageException($"--heartbeat {heartbeatMs}: give a number of milliseconds of 1 or more.");
+        }
+        var options = new RaftOptions
+        {
+            HeartbeatInterval = TimeSpan.FromMilliseconds(heartbeatMs),
+            ElectionTimeoutMin = TimeSpan.FromMilliseconds(min),
+            ElectionTimeoutMax = TimeSpan.FromMilliseconds(max),
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new Cli.UsageException(e.Message);
+        }
+        return options;
+    }
+
+    public static async Task<int> RunNodeAsync(int id, string clusterText, string dataDir, int seed, RaftOptions timing, bool verbose)
     {
         var cluster = ParseCluster(clusterText);
         if (cluster.All(n => n.Id != id))
         {
             throw new Cli.UsageException($"--id {id} is not one of the nodes in --cluster ({string.Join(", ", cluster.Select(n => n.Id))}).");
         }
-        using var loggers = ConsoleLoggers();
+        using var loggers = ConsoleLoggers(verbose ? LogLevel.Debug : LogLevel.Information);
         var log = loggers.CreateLogger("Raft.Cluster");
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -35,7 +64,7 @@ internal static class Commands
             c.Cancel = true;
             stop.Cancel();
         });
-        var server = await NodeServer.StartAsync(new NodeServerOptions { Id = id, Cluster = cluster, DataDirectory = dataDir, Seed = seed }, loggers);
+        var server = await NodeServer.StartAsync(new NodeServerOptions { Id = id, Cluster = cluster, DataDirectory = dataDir, Seed = seed, Raft = timing }, loggers);
         log.LogInformation("Node {Id} is running; Ctrl+C stops it", id);
         try
         {

@@ -23,7 +23,13 @@ var idOption = new Option<int>("--id") { Description = "This node's id (one of -
 var clusterOption = new Option<string>("--cluster") { Description = "Every node and its address: 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003", Required = true };
 var nodeData = new Option<string>("--data-dir") { Description = "This node's folder for its files.", Required = true };
 var nodeSeed = new Option<int>("--seed") { Description = "Seeds this node's election timeouts.", DefaultValueFactory = _ => 1 };
-var node = new Command("node", "Run one node until Ctrl+C (or SIGTERM), then shut down cleanly.") { idOption, clusterOption, nodeData, nodeSeed };
+var heartbeatOption = new Option<int>("--heartbeat") { Description = "Milliseconds between a leader's heartbeats (default 100).", DefaultValueFactory = _ => 100 };
+var electionOption = new Option<string>("--election-timeout") { Description = "MIN-MAX milliseconds a follower waits for a leader (default 300-600).", DefaultValueFactory = _ => "300-600" };
+var verboseOption = new Option<bool>("--verbose") { Description = "Also log each connection made, lost or refused (Debug)." };
+var node = new Command("node", "Run one node until Ctrl+C (or SIGTERM), then shut down cleanly.")
+{
+    idOption, clusterOption, nodeData, nodeSeed, heartbeatOption, electionOption, verboseOption,
+};
 root.Subcommands.Add(node);
 
 var clientCluster = new Option<string>("--cluster") { Description = "The cluster's nodes: 1=127.0.0.1:7001,2=127.0.0.1:7002,...", Required = true };
@@ -40,7 +46,7 @@ node.SetAction(_ => 0);
 client.SetAction(_ => 0);
 
 const string usage = "Usage: cluster [--nodes N] [--seed S] [--data-dir DIR] [--keys K] [--keep-running]\n" +
-                     "       cluster node --id N --cluster 1=HOST:PORT,... --data-dir DIR\n" +
+                     "       cluster node --id N --cluster 1=HOST:PORT,... --data-dir DIR [--heartbeat MS] [--election-timeout MIN-MAX] [--verbose]\n" +
                      "       cluster client --cluster 1=HOST:PORT,... put KEY VALUE | get KEY";
 var parsed = root.Parse(args);
 if (Cli.Rejected(parsed, "cluster", usage, Console.Error) is { } rejected)
@@ -49,7 +55,8 @@ if (Cli.Rejected(parsed, "cluster", usage, Console.Error) is { } rejected)
 }
 if (parsed.GetResult(node) is not null)
 {
-    return await Guard(() => Commands.RunNodeAsync(parsed.GetValue(idOption), parsed.GetValue(clusterOption)!, parsed.GetValue(nodeData)!, parsed.GetValue(nodeSeed)));
+    return await Guard(() => Commands.RunNodeAsync(parsed.GetValue(idOption), parsed.GetValue(clusterOption)!, parsed.GetValue(nodeData)!, parsed.GetValue(nodeSeed),
+        Commands.ParseTiming(parsed.GetValue(heartbeatOption), parsed.GetValue(electionOption)!), parsed.GetValue(verboseOption)));
 }
 if (parsed.GetResult(client) is not null)
 {

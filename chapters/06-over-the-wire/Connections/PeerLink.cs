@@ -9,6 +9,14 @@ namespace Raft;
 /// that a slow, dead or restarting peer costs the node nothing but that peer's messages. A background loop connects,
 /// writes what is queued, and on any failure drops the connection and connects again after a growing, jittered pause.
 /// Messages lost on the way are what Raft already expects of a network (§5.1); the next heartbeat repairs them.
+/// <para>
+/// Two things keep a peer that comes back from being disturbed by this link. Once the peer has been reached, the pause
+/// between attempts stays below <see cref="ContactedMaxBackoff"/> (a fraction of the election timeout), so a follower
+/// that restarts after a long outage hears from its leader before its election timer runs out, instead of standing for
+/// election against a healthy leader. And a queued frame of an older term than the newest this node has sent is stale
+/// (its term is over: a RequestVote of an election long lost, a heartbeat of a deposed leader): it is dropped, not
+/// delivered in a burst when the peer returns.
+/// </para>
 /// </summary>
 public sealed class PeerLink : IAsyncDisposable
 {
@@ -18,22 +26,35 @@ public sealed class PeerLink : IAsyncDisposable
     public static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(50);
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
 
-    private readonly Channel<byte[]> _queue = Channel.CreateBounded<byte[]>(
+    /// <summary>A frame waiting for the peer, with the term of the message it carries.</summary>
+    private readonly record struct Outgoing(long Term, byte[] Frame);
+
+    private readonly Channel<Outgoing> _queue = Channel.CreateBounded<Outgoing>(
         new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
     private long _connections;
+    private long _newestTerm;
+    private long _staleDropped;
 
-    public PeerLink(int from, NodeAddress peer, ILogger logger, TimeProvider time)
+    /// <param name="contactedMaxBackoff">
+    /// The longest pause between attempts once the peer has been reached; <see cref="MaxBackoff"/> if null. A node
+    /// gives a fraction of its election timeout (see <see cref="TcpTransport"/>).
+    /// </param>
+    public PeerLink(int from, NodeAddress peer, ILogger logger, TimeProvider time, TimeSpan? contactedMaxBackoff = null)
     {
         From = from;
         Peer = peer;
         _logger = logger;
         _time = time;
+        ContactedMaxBackoff = contactedMaxBackoff ?? MaxBackoff;
         _run = RunAsync(_stop.Token);
     }
+
+    /// <summary>The longest pause between attempts to a peer that was reached before.</summary>
+    public TimeSpan ContactedMaxBackoff { get; }
 
     public int From { get; }
 
@@ -45,11 +66,22 @@ public sealed class PeerLink : IAsyncDisposable
     /// <summary>How many times a connection to the peer was made.</summary>
     public long Connections => Interlocked.Read(ref _connections);
 
-    /// <summary>Queues a frame for the peer and returns at once, whatever state the peer is in.</summary>
-    public void Enqueue(byte[] frame)
+    /// <summary>Queued frames dropped unsent because their term was over.</summary>
+    public long StaleDropped => Interlocked.Read(ref _staleDropped);
+
+    /// <summary>
+    /// Queues a frame for the peer and returns at once, whatever state the peer is in. <paramref name="term"/> is the
+    /// term of the message the frame carries.
+    /// </summary>
+    public void Enqueue(long term, byte[] frame)
     {
-        // TODO(ch06): NeverBlock: The node's loops call this for every message they send, so it must return at once even when the peer is dead, slow or unreachable: a node that waits on one peer stops sending heartbeats to the others and a healthy cluster loses its leader. Queue the frame and let the connection loop write it; when the queue is full, losing a message is allowed (Raft retries: §5.1, §5.3), blocking is not.
-        throw new NotImplementedException("TODO(ch06) NeverBlock: The node's loops call this for every message they send, so it must return at once even when the peer is dead, slow or unreachable: a node that waits on one peer stops sending heartbeats to the others and a healthy cluster loses its leader. Queue the frame and let the connection loop write it; when the queue is full, losing a message is allowed (Raft retries: §5.1, §5.3), blocking is not.");
+        // Terms only grow, and only the node's loop calls this; the writer reads it from its own thread.
+        if (term > Interlocked.Read(ref _newestTerm))
+        {
+            Interlocked.Exchange(ref _newestTerm, term);
+        }
+        // TODO(ch06): NeverBlock: The node's loops call this for every message they send, so it must return at once even when the peer is dead, slow or unreachable: a node that waits on one peer stops sending heartbeats to the others and a healthy cluster loses its leader. Queue the frame (with its term) for the connection loop to write. When the queue is full something must give: losing a message is allowed (Raft retries: §5.1, §5.3), blocking is not, and what the peer should find when it returns is the newest news, not the oldest.
+        throw new NotImplementedException("TODO(ch06) NeverBlock: The node's loops call this for every message they send, so it must return at once even when the peer is dead, slow or unreachable: a node that waits on one peer stops sending heartbeats to the others and a healthy cluster loses its leader. Queue the frame (with its term) for the connection loop to write. When the queue is full something must give: losing a message is allowed (Raft retries: §5.1, §5.3), blocking is not, and what the peer should find when it returns is the newest news, not the oldest.");
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
@@ -58,6 +90,7 @@ public sealed class PeerLink : IAsyncDisposable
         await Task.Yield();
         var backoff = MinBackoff;
         var random = new Random(From * 1000 + Peer.Id);
+        var reached = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             var connectedBefore = Connections;
@@ -76,10 +109,13 @@ public sealed class PeerLink : IAsyncDisposable
             if (Connections != connectedBefore)
             {
                 backoff = MinBackoff; // the peer was there: look for it again soon
+                reached = true;
             }
             try
             {
-                await Task.Delay(NextPause(ref backoff, random), _time, cancellationToken);
+                // A peer reached before is a member that went down: when it returns it must hear from this node well
+                // within an election timeout, so its pauses stay short however long it is gone.
+                await Task.Delay(NextPause(ref backoff, reached ? ContactedMaxBackoff : MaxBackoff, random), _time, cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -94,11 +130,14 @@ public sealed class PeerLink : IAsyncDisposable
         }
     }
 
-    /// <summary>The pause before the next attempt; doubles each failure up to <see cref="MaxBackoff"/>.</summary>
-    public static TimeSpan NextPause(ref TimeSpan backoff, Random random)
+    /// <summary>
+    /// The pause before the next attempt, from the current <paramref name="backoff"/>; sets the backoff for the attempt
+    /// after it, which doubles each failure up to <paramref name="max"/>.
+    /// </summary>
+    public static TimeSpan NextPause(ref TimeSpan backoff, TimeSpan max, Random random)
     {
-        // TODO(ch06): Backoff: A peer that is down must not be hammered with connection attempts (on a real network that is a storm when a whole rack comes back), yet one that returns should be found quickly. Wait longer after each failure, doubling from MinBackoff up to MaxBackoff, with some randomness so that nodes do not all retry in step. (RunAsync starts the backoff over after a connection that worked.)
-        throw new NotImplementedException("TODO(ch06) Backoff: A peer that is down must not be hammered with connection attempts (on a real network that is a storm when a whole rack comes back), yet one that returns should be found quickly. Wait longer after each failure, doubling from MinBackoff up to MaxBackoff, with some randomness so that nodes do not all retry in step. (RunAsync starts the backoff over after a connection that worked.)");
+        // TODO(ch06): Backoff: A peer that is down must not be hammered with connection attempts (on a real network that is a storm when a whole rack comes back), yet one that returns should be found quickly. Each failure makes the next wait longer, twice as long, starting from the backoff it is given and never beyond max, and every pause carries some randomness (up to half the backoff on top) so that nodes do not all retry in step. (RunAsync starts the backoff over after a connection that worked, and picks max.)
+        throw new NotImplementedException("TODO(ch06) Backoff: A peer that is down must not be hammered with connection attempts (on a real network that is a storm when a whole rack comes back), yet one that returns should be found quickly. Each failure makes the next wait longer, twice as long, starting from the backoff it is given and never beyond max, and every pause carries some randomness (up to half the backoff on top) so that nodes do not all retry in step. (RunAsync starts the backoff over after a connection that worked, and picks max.)");
     }
 
     private async Task ConnectAndWriteAsync(CancellationToken cancellationToken)
@@ -110,9 +149,16 @@ public sealed class PeerLink : IAsyncDisposable
         var stream = client.GetStream();
         while (await _queue.Reader.WaitToReadAsync(cancellationToken))
         {
-            while (_queue.Reader.TryRead(out var frame))
+            while (_queue.Reader.TryRead(out var outgoing))
             {
-                await stream.WriteAsync(frame, cancellationToken);
+                if (outgoing.Term < Interlocked.Read(ref _newestTerm))
+                {
+                    // Its term is over: a receiver would only refuse it, and a burst of them (a restarted peer finds
+                    // every RequestVote of every election it missed) is noise at best.
+                    Interlocked.Increment(ref _staleDropped);
+                    continue;
+                }
+                await stream.WriteAsync(outgoing.Frame, cancellationToken);
             }
         }
     }

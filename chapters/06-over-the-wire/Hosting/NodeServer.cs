@@ -75,7 +75,9 @@ public sealed class NodeServer : IAsyncDisposable
         var loop = new EventLoop($"raft-node-{options.Id}");
         loop.Faulted += e => logger.LogError(e, "Node {Id}'s event loop ran a callback that threw", options.Id);
         var storage = new FileStorage(options.DataDirectory, logger);
-        var transport = new TcpTransport(options.Id, options.Cluster, logger, TimeProvider.System);
+        // A third of the shortest election timeout: a peer that comes back is reached, and hears a heartbeat, before
+        // its own election timer can run out (§5.2), however long it was gone.
+        var transport = new TcpTransport(options.Id, options.Cluster, logger, TimeProvider.System, options.Raft.ElectionTimeoutMin / 3);
         RaftNode node;
         try
         {

@@ -12,10 +12,14 @@ public sealed class TcpTransport : ITransport, IAsyncDisposable
 {
     private readonly Dictionary<int, PeerLink> _links;
 
-    public TcpTransport(int id, IEnumerable<NodeAddress> peers, ILogger logger, TimeProvider time)
+    /// <param name="contactedMaxBackoff">
+    /// The longest pause between connection attempts to a peer that was reached before (see <see cref="PeerLink"/>):
+    /// a node gives a fraction of its shortest election timeout.
+    /// </param>
+    public TcpTransport(int id, IEnumerable<NodeAddress> peers, ILogger logger, TimeProvider time, TimeSpan? contactedMaxBackoff = null)
     {
         Id = id;
-        _links = peers.Where(p => p.Id != id).ToDictionary(p => p.Id, p => new PeerLink(id, p, logger, time));
+        _links = peers.Where(p => p.Id != id).ToDictionary(p => p.Id, p => new PeerLink(id, p, logger, time, contactedMaxBackoff));
     }
 
     public int Id { get; }
@@ -28,7 +32,7 @@ public sealed class TcpTransport : ITransport, IAsyncDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(to), to, $"Node {Id} has no peer {to}; its peers are {string.Join(", ", _links.Keys)}.");
         }
-        link.Enqueue(Frames.Frame(MessageCodec.Encode(Id, message)));
+        link.Enqueue(message.Term, Frames.Frame(MessageCodec.Encode(Id, message)));
     }
 
     public async ValueTask DisposeAsync()

@@ -106,8 +106,10 @@ public sealed class RaftClient : IAsyncDisposable
 
     private async Task<ClientReply> AskAsync(int node, ClientRequest request, CancellationToken cancellationToken)
     {
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        attempt.CancelAfter(AttemptTimeout);
+        // Each attempt has its own time limit, on the client's clock: a node that took the request and went silent
+        // costs one AttemptTimeout, not the whole command.
+        using var timeout = new CancellationTokenSource(AttemptTimeout, _time);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         if (!_connections.TryGetValue(node, out var connection))
         {
             var address = _cluster[IndexOf(node)];
