@@ -336,7 +336,7 @@ public sealed class RaftClientTests
         using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
 
         await Should.ThrowAsync<OperationCanceledException>(() => client.PutAsync("k", "v", giveUp.Token),
-            "the caller's token ends the command: the client stops retrying and says so with an OperationCanceledException");
+            "the caller's token ends the command: the client stops retrying and says so with an OperationCanceledException (it reads each answer with TODO(ch06) ReadFrame)");
 
         journal.Count.ShouldBeGreaterThan(0, "the client did try before the caller gave up");
     }

@@ -54,12 +54,14 @@ public sealed class WireFormatTests
     }
 
     [Fact]
-    public void Each_message_is_written_as_its_documented_JSON()
+    public async Task Each_message_goes_on_the_wire_as_its_documented_JSON()
     {
         var checkedMessages = 0;
         foreach (var (from, message, json) in Documented)
         {
-            Encoding.UTF8.GetString(MessageCodec.Encode(from, message)).ShouldBe(json, $"a {message.GetType().Name} goes on the wire as the documented JSON (WireMessage)");
+            var frames = await ReadAll(new MemoryStream(Frames.Frame(MessageCodec.Encode(from, message))));
+            frames.Count.ShouldBe(1, "a frame written is one frame read (TODO(ch06) ReadFrame)");
+            Encoding.UTF8.GetString(frames[0]).ShouldBe(json, $"a {message.GetType().Name} goes on the wire as the documented JSON (WireMessage)");
             checkedMessages++;
         }
         checkedMessages.ShouldBe(Documented.Length, "every message type was checked");
@@ -82,12 +84,15 @@ public sealed class WireFormatTests
     }
 
     [Fact]
-    public void A_command_in_any_script_arrives_as_it_was_written()
+    public async Task A_command_in_any_script_arrives_as_it_was_written()
     {
         const string command = "append ключ ✓ \"quoted\" \\ back <b>&</b>";
         const string json = """{"from":0,"clientRequest":{"requestId":1,"command":"append ключ ✓ \"quoted\" \\ back <b>&</b>"}}""";
+        var bytes = Encoding.UTF8.GetBytes(json);
 
-        var message = MessageCodec.Decode(Encoding.UTF8.GetBytes(json)).Message;
+        var frames = await ReadAll(new MemoryStream([.. Header((uint)bytes.Length), .. bytes]));
+        frames.Count.ShouldBe(1, "a frame written by hand is read whole (TODO(ch06) ReadFrame)");
+        var message = MessageCodec.Decode(frames[0]).Message;
 
         message.ShouldBe(new ClientRequest(1, command), "a command is UTF-8 JSON text: any script, quotes and backslashes escaped as JSON escapes them");
         MessageCodec.Decode(MessageCodec.Encode(0, new ClientRequest(1, command))).Message.ShouldBe(new ClientRequest(1, command), "and it survives a round trip");
@@ -126,36 +131,5 @@ public sealed class WireFormatTests
             tried++;
         }
         tried.ShouldBe(3, "three lengths were tried");
-    }
-
-    // Frames a stranger could send; each must be refused with a BadFrameException (which closes only that connection),
-    // never read as a message with a silent 0 or null in it.
-    private static readonly (string Json, string Why)[] Refused =
-    [
-        ("""{"from":2,"requestVote":{"term":3,"candidateId":2,"lastLogIndex":0,"lastLogTerm":0,"priority":9}}""", "a field RequestVote does not have"),
-        ("""{"from":2,"requestVote":{"term":3,"candidateId":2,"lastLogIndex":0,"lastLogTerm":0},"signature":"x"}""", "a property the frame does not have"),
-        ("""{"from":2,"requestVote":{"candidateId":2,"lastLogIndex":0,"lastLogTerm":0}}""", "a RequestVote without its term"),
-        ("""{"from":0,"clientRequest":{"requestId":1,"command":null}}""", "a command that is null"),
-        ("""{"from":1,"appendEntries":{"term":1,"leaderId":1,"prevLogIndex":0,"prevLogTerm":0,"entries":[null],"leaderCommit":0}}""", "an entry that is null"),
-        ("""{"from":1,"appendEntries":{"term":1,"leaderId":1,"prevLogIndex":0,"prevLogTerm":0,"entries":null,"leaderCommit":0}}""", "entries that are null"),
-        ("""{"from":1,"requestVote":{"term":3,"candidateId":1,"lastLogIndex":0,"lastLogTerm":0},"requestVoteReply":{"term":3,"voteGranted":true}}""", "two messages in one frame"),
-        ("""{"from":1}""", "no message at all"),
-        ("""{"from":"1","requestVoteReply":{"term":3,"voteGranted":true}}""", "a sender's id written as a string"),
-        ("""{"from":1,"requestVoteReply":{"term":3,"voteGranted":true}} trailing""", "bytes after the message"),
-        ("""null""", "JSON null"),
-        ("""[1,2,3]""", "a JSON array"),
-    ];
-
-    [Fact]
-    public void A_frame_that_is_not_exactly_one_known_message_is_refused()
-    {
-        var refused = 0;
-        foreach (var (json, why) in Refused)
-        {
-            Should.Throw<BadFrameException>(() => MessageCodec.Decode(Encoding.UTF8.GetBytes(json)),
-                $"{why} ({json}) must be refused as a bad frame: input from the network is untrusted, and a message with a field missing or unknown would be read with a silent default (WireJsonContext is strict)");
-            refused++;
-        }
-        refused.ShouldBe(Refused.Length, "every bad frame was tried");
     }
 }

@@ -16,6 +16,56 @@ public sealed class ChapterConsistencyTests
     }
 
     [Fact]
+    public void Notebooks_and_their_apps_are_what_their_one_source_generates()
+    {
+        var problems = new Course.Notebooks.NotebookSet(Repo.Course).Check();
+
+        problems.ShouldBeEmpty("Edit course/notebooks/NN-slug.md (prose and C# in one file), then run `dotnet run --project tools/chaptergen -- write` and commit what it writes.");
+        Directory.EnumerateFiles(Path.Combine(Repo.Root, "notebooks"), "*.ipynb").Count().ShouldBe(
+            Directory.EnumerateFiles(Path.Combine(Repo.Root, "notebooks"), "*.cs").Count(), "every notebook has its file-based app");
+    }
+
+    [Fact]
+    public void A_notebook_source_reads_as_cells_with_their_expectations_and_macros()
+    {
+        const string source = """
+            # Title
+
+            Prose, with a diagram:
+
+            ```
+            a -> b
+            ```
+
+            <!-- cell -->
+            ## Next
+
+            {{todos}}
+
+            ```csharp
+            {{load}}
+            using System.IO;
+            ```
+
+            <!-- expect: it works -->
+            ```csharp
+            var x = 1;
+            x
+            ```
+            """;
+
+        var doc = Course.Notebooks.NotebookSource.Parse("04-x", source, "04-x.md");
+
+        doc.Cells.Select(c => (c.Code, c.Macro)).ShouldBe([(false, (string?)null), (false, null), (false, "todos"), (true, "load"), (true, null)],
+            "two prose cells (split by the cell marker; the fence inside the prose stays prose), the TODO table, the load macro, a code cell");
+        doc.Cells[0].Text.ShouldContain("a -> b", Case.Sensitive, "a fence in the prose is prose");
+        doc.Cells[3].Text.ShouldBe("using System.IO;", "what follows a macro's line is the cell's own code");
+        doc.Cells[4].Expect.ShouldBe("it works", "the expect line belongs to the code cell right after it");
+        Should.Throw<InvalidDataException>(() => Course.Notebooks.NotebookSource.Parse("x", "```csharp\nvar y = 2;\n", "x.md"),
+            "a code block that is never closed is an error").Message.ShouldContain("x.md:1", Case.Sensitive, "the error names the file and the line");
+    }
+
+    [Fact]
     public void Every_ready_chapter_has_a_starter_a_solution_a_gate_a_notebook_and_hints_for_each_todo()
     {
         var generator = new ChapterGenerator(Repo.Course);

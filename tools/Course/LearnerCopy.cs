@@ -14,7 +14,7 @@ public static class LearnerCopy
     /// <summary>Paths (relative, with '/') that stay behind: the answers and what only maintainers use.</summary>
     public static readonly string[] Left =
     [
-        "solutions/", "course/source/", "course/mutants/", "course/make_notebooks.py", "tools/chaptergen/", "tools/bench/",
+        "solutions/", "course/source/", "course/mutants/", "course/notebooks/", "tools/chaptergen/", "tools/bench/",
         "tools/wirebench/", "tests/Workspace.Tests/", "scripts/measure-", "scripts/run-notebooks-jupyter.sh", ".ci/",
     ];
 

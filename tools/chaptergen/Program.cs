@@ -2,16 +2,18 @@ using System.CommandLine;
 using System.Globalization;
 using Course;
 using Course.FastGate;
+using Course.Notebooks;
 
 // chaptergen: the course's authoring tool (maintainers). It keeps every chapter's starter and solution in step with
 // the one annotated source, proves the gates with the mutation suite, and makes the copy an instructor hands out.
 const string Usage = """
     usage: dotnet run --project tools/chaptergen -- <command>
 
-      write                      regenerate chapters/NN-*, solutions/NN-* and course/todos.json from course/source
+      write                      regenerate chapters/NN-*, solutions/NN-* and course/todos.json from course/source, and
+                                 notebooks/NN-*.ipynb with their file-based apps notebooks/NN-*.cs from course/notebooks
                                  (it overwrites chapters/: never run it in a learner's working copy)
-      write-solutions            regenerate solutions/NN-* and course/todos.json only
-      check                      exit 1 and list the files that differ from what the source generates
+      write-solutions            regenerate solutions/NN-*, course/todos.json and the notebooks only
+      check                      exit 1 and list the files that differ from what the sources generate
       pristine N DIR             write chapter N's untouched starter into DIR (used to prove the gate)
       mutants [N] [--id ID] [--show]  plant each mistake of course/mutants/ into the reference and run the gate: killed or survived
                                  (each chapter's mutants run in a worker process of their own: `mutants-worker`, not for use by hand)
@@ -35,13 +37,13 @@ try
     var check = new Command("check", "List the files that differ from what course/source generates; exit 1 if any.");
     check.SetAction(_ =>
     {
-        var problems = generator.Check(includeStarters: true);
+        var problems = generator.Check(includeStarters: true).Concat(new NotebookSet(course).Check()).ToList();
         foreach (var p in problems)
         {
             Console.Error.WriteLine(p);
         }
         Console.WriteLine(problems.Count == 0
-            ? "every chapter is in step with " + course.SourceDir
+            ? $"every chapter is in step with {course.SourceDir}, every notebook with {NotebookSet.SourceDir}"
             : $"{problems.Count} file(s) out of step: run `dotnet run --project tools/chaptergen -- write` and commit");
         return problems.Count == 0 ? 0 : 1;
     });
@@ -113,6 +115,9 @@ try
         }
         generator.WriteTodoCatalog();
         Console.WriteLine($"wrote {ChapterGenerator.TodoCatalogFile}");
+        // After the TODO catalog: each notebook lists its chapter's TODOs from it.
+        new NotebookSet(course).Write();
+        Console.WriteLine($"wrote {NotebookSet.OutputDir}/ from {NotebookSet.SourceDir}/");
         return 0;
     }
 
