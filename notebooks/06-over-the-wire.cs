@@ -36,7 +36,10 @@ NotebookRun.Cell(5, "A live cluster");
 var cluster = NodeAddress.OnLoopback(3); // nodes 1 to 3 on 127.0.0.1, each on a free port
 var root = Path.Combine(Path.GetTempPath(), "raft-notebook-" + Environment.ProcessId);
 var servers = new Dictionary<int, NodeServer>();
-async Task StartNode(int id) => servers[id] = await NodeServer.StartAsync(new NodeServerOptions { Id = id, Cluster = cluster, DataDirectory = Path.Combine(root, $"node{id}"), Seed = id });
+// What the nodes warn about, kept (a bad frame, say), to show below.
+var warnings = new LogCapture(Microsoft.Extensions.Logging.LogLevel.Warning);
+async Task StartNode(int id) => servers[id] = await NodeServer.StartAsync(
+    new NodeServerOptions { Id = id, Cluster = cluster, DataDirectory = Path.Combine(root, $"node{id}"), Seed = id }, warnings);
 async Task<NodeStatus[]> Statuses() => await Task.WhenAll(servers.Values.Select(s => s.StatusAsync()));
 async Task<int> LeaderAfter(int notThis)
 {
@@ -71,6 +74,19 @@ display((await Statuses()).Select(s => new { s.Id, s.Role, s.CurrentTerm, s.LogL
 display(string.Join(", ", await Task.WhenAll(Enumerable.Range(1, 7).Select(async i => $"k{i}={await client.GetAsync($"k{i}")}"))));
 
 NotebookRun.Cell(7, "A live cluster");
+using (var stranger = new System.Net.Sockets.TcpClient())
+{
+    await stranger.ConnectAsync("127.0.0.1", cluster.First(a => a.Id == second).Port);
+    var stream = stranger.GetStream();
+    await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: raft\r\n\r\n"));
+    var buffer = new byte[256];
+    using var closed = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+    while (await stream.ReadAsync(buffer, closed.Token) > 0) { }   // until the node closes it
+}
+display($"node {second} counted {servers[second].BadFrames} bad frame(s) and logged: {warnings.At(Microsoft.Extensions.Logging.LogLevel.Warning).Last()}");
+display($"the client is still served: k1 = {await client.GetAsync("k1")}");
+
+NotebookRun.Cell(8, "A live cluster");
 await client.DisposeAsync();
 foreach (var s in servers.Values) await s.StopAsync();
 Directory.Delete(root, recursive: true);

@@ -43,6 +43,7 @@ public sealed partial class RaftNode
     public TimeSpan NextElectionTimeout()
     {
         // TODO(ch02): ElectionTimeout: Each call draws a fresh timeout, uniformly between Options.ElectionTimeoutMin and Options.ElectionTimeoutMax (both included), from the node's seeded random source (_context.Random). Spread-out random timeouts are what make split votes rare (§5.2); the seeded source is what makes a run replayable from its seed.
+        TodoStandIn.Ran("ElectionTimeout"); // tells the gate this TODO is still open
         // For now chapter 1's fixed timeout, so the loops keep running while you work on the rest.
         return Options.ElectionTimeoutMin;
     }
@@ -63,7 +64,8 @@ public sealed partial class RaftNode
     /// </summary>
     public void StartElection()
     {
-        // TODO(ch02): StartElection: Figure 2, Rules for Servers, Candidates: on conversion to candidate, increment currentTerm, vote for self, reset the election timer, and send RequestVote to all other servers with the last log index and term, so voters can apply §5.4.1. A node whose own vote is already a majority (a cluster of one) leads at once.
+        // TODO(ch02): StartElection: Figure 2, Rules for Servers, Candidates. An election is a new term: this node stands in it with its own vote (so it can vote for no one else in it), gives the election a whole fresh timeout before it tries again, and asks every other server for its vote, with what §5.4.1 needs to judge its log. A node whose own vote is already a majority (a cluster of one) leads at once.
+        TodoStandIn.Ran("StartElection"); // tells the gate this TODO is still open
         // For now chapter 1's behaviour: note the timeout and stay a follower, so nothing crashes while you work.
         _logger.LogInformation("Node {Id} heard from no leader (TODO ch02: StartElection)", Id);
     }
@@ -80,14 +82,15 @@ public sealed partial class RaftNode
     /// <returns>True if a log ending at (<paramref name="lastLogTerm"/>, <paramref name="lastLogIndex"/>) is at least as up to date as this node's.</returns>
     public bool IsAtLeastAsUpToDate(long lastLogTerm, long lastLogIndex)
     {
-        // TODO(ch02): UpToDate: §5.4.1: a log is at least as up to date as this node's if its last term is later, or if its last term is the same and it is at least as long. Length alone is not the test: a shorter log that ends in a later term wins.
-        throw new NotImplementedException("TODO(ch02) UpToDate: §5.4.1: a log is at least as up to date as this node's if its last term is later, or if its last term is the same and it is at least as long. Length alone is not the test: a shorter log that ends in a later term wins.");
+        // TODO(ch02): UpToDate: §5.4.1: a voter grants its vote only to a candidate whose log is at least as up to date as its own, so that a new leader holds every committed entry (Leader Completeness, §5.4). The last entries' terms decide first; only when they are equal does length count, and equal logs are up to date with each other. Length alone is not the test: a shorter log that ends in a later term wins.
+        throw new NotImplementedException("TODO(ch02) UpToDate: §5.4.1: a voter grants its vote only to a candidate whose log is at least as up to date as its own, so that a new leader holds every committed entry (Leader Completeness, §5.4). The last entries' terms decide first; only when they are equal does length count, and equal logs are up to date with each other. Length alone is not the test: a shorter log that ends in a later term wins.");
     }
 
     /// <summary>A candidate asks for this node's vote (§5.2).</summary>
     public void HandleRequestVote(int from, RequestVote request)
     {
-        // TODO(ch02): HandleRequestVote: Figure 2, RequestVote receiver: refuse a candidate of an older term; otherwise grant only if this node has not voted for someone else in this term and the candidate's log is at least as up to date as its own (§5.4.1). Granting records the vote and restarts the election timer; every request is answered, with the current term.
+        // TODO(ch02): HandleRequestVote: Figure 2, RequestVote receiver: at most one vote per term, and only for a candidate whose log is at least as up to date as this node's (§5.4.1); a candidate of an older term gets none. A vote granted is remembered (the same candidate asking again gets the same answer) and restarts the election timer; a vote refused does not. Every request is answered, with the current term.
+        TodoStandIn.Ran("HandleRequestVote"); // tells the gate this TODO is still open
         // For now chapter 1's answer, so that every request is still answered: no vote.
         Send(from, new RequestVoteReply(CurrentTerm, VoteGranted: false));
     }

@@ -21,7 +21,8 @@ public sealed partial class RaftNode
     /// </summary>
     public void AdvanceCommitIndex()
     {
-        // TODO(ch04): CommitRule: Figure 2, Rules for Servers, Leaders: if there is an N > commitIndex such that a majority of matchIndex[i] >= N (the leader's own log counts as one), and log[N].term == currentTerm, set commitIndex = N. Only an entry of the leader's own term may be committed by counting replicas; an earlier term's entry commits with it, never by itself (§5.4.2, Figure 8). commitIndex never goes down.
+        // TODO(ch04): CommitRule: Figure 2, Rules for Servers, Leaders: an entry is committed once the leader knows a majority of the servers store it (its own log counts as one), and only an entry of the leader's current term may be committed by counting replicas; an earlier term's entry commits with it, never by itself (§5.4.2, Figure 8). commitIndex never goes down.
+        TodoStandIn.Ran("CommitRule"); // tells the gate this TODO is still open
         // For now nothing is committed, so chapter 3's replication keeps working while you write this.
     }
 
@@ -31,7 +32,8 @@ public sealed partial class RaftNode
     /// </summary>
     public void LearnLeaderCommit(AppendEntries request)
     {
-        // TODO(ch04): FollowerCommit: Figure 2, AppendEntries rule 5: if leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of last new entry). The last new entry is the last one this request vouched for (prevLogIndex + its entries), not the end of this node's log: entries beyond it may be a deposed leader's and differ from the real leader's. commitIndex never goes down.
+        // TODO(ch04): FollowerCommit: Figure 2, AppendEntries rule 5: a follower learns from leaderCommit how far the log is committed, but no further than this request vouched for: the entries it carried, and what the consistency check proved this log shares with the leader's. Entries beyond that may be a deposed leader's and differ from the real leader's. commitIndex never goes down, whatever order requests arrive in.
+        TodoStandIn.Ran("FollowerCommit"); // tells the gate this TODO is still open
         // For now nothing is committed, so chapter 3's replication keeps working while you write this.
     }
 
@@ -42,6 +44,7 @@ public sealed partial class RaftNode
     private async Task RunApplyLoopAsync(CancellationToken cancellationToken)
     {
         // TODO(ch04): ApplyLoop: One more loop beside the inbox, the heartbeats and the leader check. It sleeps until commitIndex rises (setting CommitIndex sets the signal _commitAdvanced), then applies everything committed so far. Like every loop it waits rather than spins while there is nothing to do, and it stops with the token.
+        TodoStandIn.Ran("ApplyLoop"); // tells the gate this TODO is still open
         // For now: wake up and apply nothing, so the loop waits politely while you write the rest.
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -55,8 +58,8 @@ public sealed partial class RaftNode
     /// </summary>
     public void ApplyCommitted()
     {
-        // TODO(ch04): Apply: Figure 2, All Servers: while commitIndex > lastApplied, apply the entry at lastApplied + 1 to StateMachine, then advance lastApplied: every entry once, in index order (State Machine Safety, §5.4.3). If a client awaits that index (_pending), answer it: with the result if the entry is the one it submitted (same term), or with SubmitFailure.LeadershipLost if another leader's entry took the index, because then its command was never applied.
-        throw new NotImplementedException("TODO(ch04) Apply: Figure 2, All Servers: while commitIndex > lastApplied, apply the entry at lastApplied + 1 to StateMachine, then advance lastApplied: every entry once, in index order (State Machine Safety, §5.4.3). If a client awaits that index (_pending), answer it: with the result if the entry is the one it submitted (same term), or with SubmitFailure.LeadershipLost if another leader's entry took the index, because then its command was never applied.");
+        // TODO(ch04): Apply: Figure 2, All Servers: every committed entry reaches StateMachine exactly once, in index order, and lastApplied says how far (State Machine Safety, §5.4.3). A client waiting on an index (_pending) is answered when that index is applied: with the result if the entry is the one it submitted (same term), or with SubmitFailure.LeadershipLost if another leader's entry took the index, since then its command was never applied.
+        throw new NotImplementedException("TODO(ch04) Apply: Figure 2, All Servers: every committed entry reaches StateMachine exactly once, in index order, and lastApplied says how far (State Machine Safety, §5.4.3). A client waiting on an index (_pending) is answered when that index is applied: with the result if the entry is the one it submitted (same term), or with SubmitFailure.LeadershipLost if another leader's entry took the index, since then its command was never applied.");
     }
 
     /// <summary>
@@ -67,8 +70,8 @@ public sealed partial class RaftNode
     /// </summary>
     public Task<string> SubmitAsync(string command, CancellationToken cancellationToken = default)
     {
-        // TODO(ch04): SubmitAsync: The client's promise: the task completes with the state machine's result only once the command's own entry is applied, never just because it was appended (it may still be overwritten, §5.4.2). A node that does not lead fails the task at once with SubmitFailure.NotLeader and the leader it knows. Otherwise remember the index and term Submit gave, so that ApplyCommitted can answer.
-        throw new NotImplementedException("TODO(ch04) SubmitAsync: The client's promise: the task completes with the state machine's result only once the command's own entry is applied, never just because it was appended (it may still be overwritten, §5.4.2). A node that does not lead fails the task at once with SubmitFailure.NotLeader and the leader it knows. Otherwise remember the index and term Submit gave, so that ApplyCommitted can answer.");
+        // TODO(ch04): SubmitAsync: The client's promise: the task completes with the state machine's result only once the command's own entry is applied, never just because it was appended (it may still be overwritten, §5.4.2). A node that does not lead fails the task at once with SubmitFailure.NotLeader and the leader it knows. ApplyCommitted answers the rest, so it must be able to tell which entry was this command's.
+        throw new NotImplementedException("TODO(ch04) SubmitAsync: The client's promise: the task completes with the state machine's result only once the command's own entry is applied, never just because it was appended (it may still be overwritten, §5.4.2). A node that does not lead fails the task at once with SubmitFailure.NotLeader and the leader it knows. ApplyCommitted answers the rest, so it must be able to tell which entry was this command's.");
     }
 
     /// <summary>The node stops: nobody will answer the clients still waiting, so tell them.</summary>

@@ -22,7 +22,7 @@ public sealed partial class RaftNode
     /// </summary>
     public void AdvanceCommitIndex()
     {
-        //@todo 04 CommitRule: Figure 2, Rules for Servers, Leaders: if there is an N > commitIndex such that a majority of matchIndex[i] >= N (the leader's own log counts as one), and log[N].term == currentTerm, set commitIndex = N. Only an entry of the leader's own term may be committed by counting replicas; an earlier term's entry commits with it, never by itself (§5.4.2, Figure 8). commitIndex never goes down.
+        //@todo 04 CommitRule: Figure 2, Rules for Servers, Leaders: an entry is committed once the leader knows a majority of the servers store it (its own log counts as one), and only an entry of the leader's current term may be committed by counting replicas; an earlier term's entry commits with it, never by itself (§5.4.2, Figure 8). commitIndex never goes down.
         if (Role != Role.Leader)
         {
             return;
@@ -55,7 +55,7 @@ public sealed partial class RaftNode
     /// </summary>
     public void LearnLeaderCommit(AppendEntries request)
     {
-        //@todo 04 FollowerCommit: Figure 2, AppendEntries rule 5: if leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of last new entry). The last new entry is the last one this request vouched for (prevLogIndex + its entries), not the end of this node's log: entries beyond it may be a deposed leader's and differ from the real leader's. commitIndex never goes down.
+        //@todo 04 FollowerCommit: Figure 2, AppendEntries rule 5: a follower learns from leaderCommit how far the log is committed, but no further than this request vouched for: the entries it carried, and what the consistency check proved this log shares with the leader's. Entries beyond that may be a deposed leader's and differ from the real leader's. commitIndex never goes down, whatever order requests arrive in.
         var lastNew = request.PrevLogIndex + request.Entries.Count;
         var next = Math.Min(request.LeaderCommit, lastNew);
         if (next > CommitIndex)
@@ -94,7 +94,7 @@ public sealed partial class RaftNode
     /// </summary>
     public void ApplyCommitted()
     {
-        //@todo 04 Apply: Figure 2, All Servers: while commitIndex > lastApplied, apply the entry at lastApplied + 1 to StateMachine, then advance lastApplied: every entry once, in index order (State Machine Safety, §5.4.3). If a client awaits that index (_pending), answer it: with the result if the entry is the one it submitted (same term), or with SubmitFailure.LeadershipLost if another leader's entry took the index, because then its command was never applied.
+        //@todo 04 Apply: Figure 2, All Servers: every committed entry reaches StateMachine exactly once, in index order, and lastApplied says how far (State Machine Safety, §5.4.3). A client waiting on an index (_pending) is answered when that index is applied: with the result if the entry is the one it submitted (same term), or with SubmitFailure.LeadershipLost if another leader's entry took the index, since then its command was never applied.
         while (LastApplied < CommitIndex)
         {
             var index = LastApplied + 1;
@@ -127,7 +127,7 @@ public sealed partial class RaftNode
     /// </summary>
     public Task<string> SubmitAsync(string command, CancellationToken cancellationToken = default)
     {
-        //@todo 04 SubmitAsync: The client's promise: the task completes with the state machine's result only once the command's own entry is applied, never just because it was appended (it may still be overwritten, §5.4.2). A node that does not lead fails the task at once with SubmitFailure.NotLeader and the leader it knows. Otherwise remember the index and term Submit gave, so that ApplyCommitted can answer.
+        //@todo 04 SubmitAsync: The client's promise: the task completes with the state machine's result only once the command's own entry is applied, never just because it was appended (it may still be overwritten, §5.4.2). A node that does not lead fails the task at once with SubmitFailure.NotLeader and the leader it knows. ApplyCommitted answers the rest, so it must be able to tell which entry was this command's.
         var accepted = Submit(command);
         if (!accepted.Accepted)
         {

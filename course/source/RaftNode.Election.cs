@@ -79,7 +79,7 @@ public sealed partial class RaftNode
     /// </summary>
     public void StartElection()
     {
-        //@todo 02 StartElection: Figure 2, Rules for Servers, Candidates: on conversion to candidate, increment currentTerm, vote for self, reset the election timer, and send RequestVote to all other servers with the last log index and term, so voters can apply §5.4.1. A node whose own vote is already a majority (a cluster of one) leads at once.
+        //@todo 02 StartElection: Figure 2, Rules for Servers, Candidates. An election is a new term: this node stands in it with its own vote (so it can vote for no one else in it), gives the election a whole fresh timeout before it tries again, and asks every other server for its vote, with what §5.4.1 needs to judge its log. A node whose own vote is already a majority (a cluster of one) leads at once.
         CurrentTerm++;
         VotedFor = Id;
         BecomeCandidate();
@@ -113,7 +113,7 @@ public sealed partial class RaftNode
     /// <returns>True if a log ending at (<paramref name="lastLogTerm"/>, <paramref name="lastLogIndex"/>) is at least as up to date as this node's.</returns>
     public bool IsAtLeastAsUpToDate(long lastLogTerm, long lastLogIndex)
     {
-        //@todo 02 UpToDate: §5.4.1: a log is at least as up to date as this node's if its last term is later, or if its last term is the same and it is at least as long. Length alone is not the test: a shorter log that ends in a later term wins.
+        //@todo 02 UpToDate: §5.4.1: a voter grants its vote only to a candidate whose log is at least as up to date as its own, so that a new leader holds every committed entry (Leader Completeness, §5.4). The last entries' terms decide first; only when they are equal does length count, and equal logs are up to date with each other. Length alone is not the test: a shorter log that ends in a later term wins.
         return lastLogTerm > LastLogTerm() || (lastLogTerm == LastLogTerm() && lastLogIndex >= LastLogIndex());
         //@end
     }
@@ -127,7 +127,7 @@ public sealed partial class RaftNode
         //~ Send(from, new RequestVoteReply(CurrentTerm, VoteGranted: false));
         //@end
         //@since 02
-        //@todo 02 HandleRequestVote: Figure 2, RequestVote receiver: refuse a candidate of an older term; otherwise grant only if this node has not voted for someone else in this term and the candidate's log is at least as up to date as its own (§5.4.1). Granting records the vote and restarts the election timer; every request is answered, with the current term.
+        //@todo 02 HandleRequestVote: Figure 2, RequestVote receiver: at most one vote per term, and only for a candidate whose log is at least as up to date as this node's (§5.4.1); a candidate of an older term gets none. A vote granted is remembered (the same candidate asking again gets the same answer) and restarts the election timer; a vote refused does not. Every request is answered, with the current term.
         // Dispatch applied the term rule first: a newer term has already cleared VotedFor.
         var granted = request.Term == CurrentTerm
                       && (VotedFor is null || VotedFor == request.CandidateId)

@@ -41,7 +41,7 @@ public sealed partial class RaftNode
     /// </summary>
     public void Persist()
     {
-        //@todo 05 Persist: Bring storage up to date with currentTerm, votedFor and the log, durably, before returning. Save only what changed since the last save: a disk write is slow, and a log of thousands of entries must not be rewritten for every heartbeat. A log changes only at its end (appends) or by losing a suffix and taking new entries (a conflict, §5.3), so it differs from what is saved from one index on; save from that index. Afterwards, remember what storage holds.
+        //@todo 05 Persist: Bring storage up to date with currentTerm, votedFor and the log, durably, before returning, writing only what changed since the last save: a disk write is slow, and a log of thousands of entries must not be rewritten for every heartbeat. A log changes only at its end (appends) or by losing a suffix and taking new entries (a conflict, §5.3), so it differs from what is saved from one index on. Afterwards, remember what storage holds.
         if (CurrentTerm != _savedTerm || VotedFor != _savedVote)
         {
             _context.Storage.SaveTermAndVote(CurrentTerm, VotedFor);

@@ -29,6 +29,27 @@ public sealed partial class RaftNode
     /// </summary>
     public SubmitResult Submit(string command)
     {
+        var result = AcceptCommand(command);
+        //@since 05
+        // The leader's own copy counts toward the majority only once it is on its disk (a cluster of one sends nothing).
+        if (result.Accepted)
+        {
+            Persist();
+        }
+        //@end
+        //@since 04
+        // A cluster of one has its majority already.
+        if (result.Accepted)
+        {
+            AdvanceCommitIndex();
+        }
+        //@end
+        return result;
+    }
+
+    /// <summary>The leader's part of <see cref="Submit"/>: the entry appended and on its way to the followers, or a refusal.</summary>
+    private SubmitResult AcceptCommand(string command)
+    {
         //@todo 03 Submit: §5.3: only the leader accepts a command. It appends it to its own log in its current term and starts replicating it, and the answer names the index and term it went to. Any other node refuses and names the leader it believes in, so the client can retry there.
         if (Role != Role.Leader)
         {
@@ -42,14 +63,6 @@ public sealed partial class RaftNode
                 SendAppendEntries(peer);
             }
         }
-        //@since 05
-        // The leader's own copy counts toward the majority only once it is on its disk (a cluster of one sends nothing).
-        Persist();
-        //@end
-        //@since 04
-        // A cluster of one has its majority already.
-        AdvanceCommitIndex();
-        //@end
         return new SubmitResult(true, LastLogIndex(), CurrentTerm, Id);
         //@end
     }
@@ -67,7 +80,7 @@ public sealed partial class RaftNode
     /// </summary>
     public void SendAppendEntries(int peer)
     {
-        //@todo 03 SendAppendEntries: §5.3: a request to a follower carries the entries from its nextIndex on (at most MaxEntriesPerMessage), after the entry the follower must already hold: prevLogIndex is nextIndex - 1 and prevLogTerm that entry's term (0 before the first entry). It also records how far the request reaches, so NothingInFlight knows what is still on its way.
+        //@todo 03 SendAppendEntries: §5.3: a request to a follower carries the entries it lacks, from its nextIndex on (at most MaxEntriesPerMessage), and names the entry just before them (its index and its term, or 0 before the first entry), which the follower must already hold for them to fit: that is the consistency check's question. It also records how far the request reaches, so NothingInFlight knows what is still on its way.
         var prev = NextIndex[peer] - 1;
         var entries = Log.Skip((int)prev).Take(MaxEntriesPerMessage).ToArray();
         _sentUpTo[peer] = prev + entries.Length;
@@ -83,35 +96,42 @@ public sealed partial class RaftNode
     //~ /// <summary>A leader's AppendEntries: a heartbeat for now; chapter 3 adds log entries (§5.3).</summary>
     //@end
     //@since 03
-    /// <summary>A leader's AppendEntries (§5.3): the consistency check, then the entries it carries.</summary>
+    /// <summary>A leader's AppendEntries (§5.3): is the sender this term's leader, then the consistency check and the entries.</summary>
     //@end
     public void HandleAppendEntries(int from, AppendEntries request)
     {
+        if (!AcceptLeader(from, request))
+        {
+            return;
+        }
         //@before 03
-        //@todo 01 HandleAppendEntries: Figure 2, AppendEntries rule 1: a request from an older term is refused, and the reply carries this node's term so the stale leader steps down (§5.1). Otherwise the sender leads this term (Dispatch already adopted a newer one): a candidate or leader steps down (§5.2), the node remembers the leader, restarts its election timer and answers success.
-        //~ if (request.Term < CurrentTerm)
-        //~ {
-        //~     Send(from, new AppendEntriesReply(CurrentTerm, Success: false));
-        //~     return;
-        //~ }
-        //~ // Dispatch applied the term rule first, so request.Term == CurrentTerm: the sender is the
-        //~ // one leader of this term (§5.2).
-        //~ if (Role != Role.Follower)
-        //~ {
-        //~     BecomeFollower();
-        //~ }
-        //~ LeaderId = request.LeaderId;
-        //~ ResetElectionTimer();
         //~ // Chapter 3 checks prevLogIndex/prevLogTerm and appends the entries here (§5.3).
         //~ Send(from, new AppendEntriesReply(CurrentTerm, Success: true));
         //@end
-        //@end
         //@since 03
+        var reply = AppendFromLeader(request);
+        //@since 04
+        if (reply.Success)
+        {
+            LearnLeaderCommit(request);
+        }
+        //@end
+        Send(from, reply);
+        //@end
+    }
+
+    /// <summary>
+    /// Whether the sender of <paramref name="request"/> leads this node's term: true after taking it as the leader, false
+    /// after refusing a stale one (the refusal is sent).
+    /// </summary>
+    private bool AcceptLeader(int from, AppendEntries request)
+    {
+        //@todo 01 HandleAppendEntries: Whether the sender of this AppendEntries leads this node's term (Figure 2, AppendEntries rule 1). A request from an older term is refused, with a reply that carries this node's term so the stale leader steps down (§5.1), and the answer is false. Otherwise the sender is this term's leader (Dispatch already adopted a newer term): a candidate or leader steps down (§5.2), the node remembers the leader, its election timer starts over, and the answer is true.
         // Figure 2, AppendEntries receiver implementation, rule 1: reply false if term < currentTerm (§5.1).
         if (request.Term < CurrentTerm)
         {
             Send(from, new AppendEntriesReply(CurrentTerm, Success: false));
-            return;
+            return false;
         }
         // Dispatch applied the term rule first, so request.Term == CurrentTerm: the sender is the one leader
         // of this term (§5.2). Hearing from it keeps this node a follower.
@@ -121,12 +141,21 @@ public sealed partial class RaftNode
         }
         LeaderId = request.LeaderId;
         ResetElectionTimer();
-        //@todo 03 AppendEntriesCheck: Figure 2, AppendEntries receiver rules 2 to 4. Reply false unless the log holds an entry at prevLogIndex whose term is prevLogTerm (a heartbeat too), with a hint of where the leader should try next (§5.3, fast backup). On success, only an entry that conflicts (same index, other term) is deleted, with all after it; entries already held stay, so a late or duplicated request never deletes newer ones. The reply's MatchIndex covers exactly what the request carried.
+        return true;
+        //@end
+    }
+    //@since 03
+
+    /// <summary>
+    /// The follower's side of replication (§5.3): the consistency check, then the request's entries; the reply to send.
+    /// </summary>
+    private AppendEntriesReply AppendFromLeader(AppendEntries request)
+    {
+        //@todo 03 AppendEntriesCheck: Figure 2, AppendEntries receiver rules 2 to 4. The entries fit only after an entry that matches the one the leader names (same index, same term; a heartbeat too): otherwise refuse, with a hint of where the leader should try next (§5.3, fast backup). On success the log takes the request's entries and loses only what conflicts with them (an entry at the same index with another term, and all after it): entries already held stay, so a late or duplicated request never deletes newer ones. The reply's MatchIndex covers exactly what the request carried.
         if (request.PrevLogIndex < 0 || request.PrevLogIndex > LastLogIndex())
         {
             // Nothing at prevLogIndex: the leader should continue after this node's last entry.
-            Send(from, new AppendEntriesReply(CurrentTerm, Success: false, ConflictIndex: LastLogIndex() + 1, ConflictTerm: 0));
-            return;
+            return new AppendEntriesReply(CurrentTerm, Success: false, ConflictIndex: LastLogIndex() + 1, ConflictTerm: 0);
         }
         if (TermAt(request.PrevLogIndex) != request.PrevLogTerm)
         {
@@ -138,8 +167,7 @@ public sealed partial class RaftNode
             {
                 first--;
             }
-            Send(from, new AppendEntriesReply(CurrentTerm, Success: false, ConflictIndex: first, ConflictTerm: conflictTerm));
-            return;
+            return new AppendEntriesReply(CurrentTerm, Success: false, ConflictIndex: first, ConflictTerm: conflictTerm);
         }
         for (var i = 0; i < request.Entries.Count; i++)
         {
@@ -156,16 +184,13 @@ public sealed partial class RaftNode
             // Rule 4: append any new entries not already in the log.
             Log.Add(request.Entries[i]);
         }
-        //@since 04
-        LearnLeaderCommit(request);
-        //@end
-        Send(from, new AppendEntriesReply(CurrentTerm, Success: true, MatchIndex: request.PrevLogIndex + request.Entries.Count));
+        return new AppendEntriesReply(CurrentTerm, Success: true, MatchIndex: request.PrevLogIndex + request.Entries.Count);
         //@starter
         //~ // For now chapter 1's answer: accept without checking the log, so heartbeats keep working.
-        //~ Send(from, new AppendEntriesReply(CurrentTerm, Success: true));
-        //@end
+        //~ return new AppendEntriesReply(CurrentTerm, Success: true);
         //@end
     }
+    //@end
 
     /// <summary>A follower answered this node's AppendEntries.</summary>
     public void HandleAppendEntriesReply(int from, AppendEntriesReply reply)
@@ -175,25 +200,37 @@ public sealed partial class RaftNode
         //~ // rule, so a reply from a newer term has made this node a follower.)
         //@end
         //@since 03
-        //@todo 03 HandleReply: A reply counts only if this node still leads the term it was sent in. On success, matchIndex for that follower rises to what the reply covers and never falls (replies come late and twice), and nextIndex follows it; the rest is sent if nothing is in flight. On failure, nextIndex moves back past the conflict in one step: after the leader's own last entry of the conflicting term if it has that term, else to the follower's ConflictIndex, never to or below what is already matched (§5.3); if that moved it, the leader tries again at once.
+        var sendNow = TrackFollower(from, reply);
+        //@since 04
+        // An acknowledgement may give the leader a majority for more entries (it does nothing for a follower).
+        AdvanceCommitIndex();
+        //@end
+        if (sendNow)
+        {
+            SendAppendEntries(from);
+        }
+        //@end
+    }
+    //@since 03
+
+    /// <summary>
+    /// The leader's bookkeeping of a follower from its reply (§5.3): matchIndex and nextIndex. Returns true if the
+    /// follower should be sent an AppendEntries now (what it lacks, or a retry further back).
+    /// </summary>
+    private bool TrackFollower(int from, AppendEntriesReply reply)
+    {
+        //@todo 03 HandleReply: A reply counts only if this node still leads the term it was sent in. On success, what the leader knows the follower holds (matchIndex) rises to what the reply covers and never falls (replies come late and twice), and nextIndex follows it; the answer is true if the rest should be sent now, with nothing in flight. On failure, nextIndex moves back past the conflict in one step, from what the reply says of the follower's log and what the leader's own log holds, but never to or below what is already matched (§5.3); the answer is true if that moved it, so the leader tries again at once.
         // Dispatch applied the term rule; a reply to an older term's request counts for nothing.
         if (Role != Role.Leader || reply.Term != CurrentTerm)
         {
-            return;
+            return false;
         }
         if (reply.Success)
         {
             // Invariant: matchIndex only grows, whatever order replies arrive in.
             MatchIndex[from] = Math.Max(MatchIndex[from], reply.MatchIndex);
             NextIndex[from] = MatchIndex[from] + 1;
-            //@since 04
-            AdvanceCommitIndex();
-            //@end
-            if (NextIndex[from] <= LastLogIndex() && NothingInFlight(from))
-            {
-                SendAppendEntries(from);
-            }
-            return;
+            return NextIndex[from] <= LastLogIndex() && NothingInFlight(from);
         }
         var next = reply.ConflictIndex;
         if (reply.ConflictTerm > 0)
@@ -213,13 +250,11 @@ public sealed partial class RaftNode
         // Retry at once only if the backup moved. A rejection that moves nothing (a late reply, or a follower that
         // lost entries it had acknowledged: a restart without persistence, before chapter 5) would otherwise start an
         // endless exchange of the same request and rejection; the heartbeat tick retries it.
-        if (NextIndex[from] < before)
-        {
-            SendAppendEntries(from);
-        }
+        return NextIndex[from] < before;
         //@starter
         //~ // For now chapter 1's behaviour: nothing beyond the term rule Dispatch already applied.
-        //@end
+        //~ return false;
         //@end
     }
+    //@end
 }

@@ -65,7 +65,7 @@ public sealed partial class RaftNode
     /// <summary>Figure 2, volatile state on leaders: "Reinitialized after election".</summary>
     public void InitializeLeaderState()
     {
-        //@todo 03 LeaderState: Figure 2, volatile state on leaders, reinitialized after election: nextIndex for each follower starts just past the leader's last entry (an optimistic guess the consistency check corrects), and matchIndex at 0 (nothing is known to be replicated in this term). Nothing is in flight in a new term.
+        //@todo 03 LeaderState: Figure 2, volatile state on leaders, reinitialized after election: a new leader knows nothing yet of its followers' logs. It guesses that each follower holds its whole log (an optimistic guess the consistency check corrects), and counts nothing as replicated in its term. Nothing is in flight in a new term.
         _sentUpTo.Clear();
         foreach (var peer in Peers)
         {

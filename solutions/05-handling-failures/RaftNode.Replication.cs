@@ -29,6 +29,23 @@ public sealed partial class RaftNode
     /// </summary>
     public SubmitResult Submit(string command)
     {
+        var result = AcceptCommand(command);
+        // The leader's own copy counts toward the majority only once it is on its disk (a cluster of one sends nothing).
+        if (result.Accepted)
+        {
+            Persist();
+        }
+        // A cluster of one has its majority already.
+        if (result.Accepted)
+        {
+            AdvanceCommitIndex();
+        }
+        return result;
+    }
+
+    /// <summary>The leader's part of <see cref="Submit"/>: the entry appended and on its way to the followers, or a refusal.</summary>
+    private SubmitResult AcceptCommand(string command)
+    {
         if (Role != Role.Leader)
         {
             return SubmitResult.NotLeader(LeaderId);
@@ -41,10 +58,6 @@ public sealed partial class RaftNode
                 SendAppendEntries(peer);
             }
         }
-        // The leader's own copy counts toward the majority only once it is on its disk (a cluster of one sends nothing).
-        Persist();
-        // A cluster of one has its majority already.
-        AdvanceCommitIndex();
         return new SubmitResult(true, LastLogIndex(), CurrentTerm, Id);
     }
 
@@ -67,14 +80,32 @@ public sealed partial class RaftNode
         Send(peer, new AppendEntries(CurrentTerm, Id, prev, TermAt(prev), entries, CommitIndex));
     }
 
-    /// <summary>A leader's AppendEntries (§5.3): the consistency check, then the entries it carries.</summary>
+    /// <summary>A leader's AppendEntries (§5.3): is the sender this term's leader, then the consistency check and the entries.</summary>
     public void HandleAppendEntries(int from, AppendEntries request)
+    {
+        if (!AcceptLeader(from, request))
+        {
+            return;
+        }
+        var reply = AppendFromLeader(request);
+        if (reply.Success)
+        {
+            LearnLeaderCommit(request);
+        }
+        Send(from, reply);
+    }
+
+    /// <summary>
+    /// Whether the sender of <paramref name="request"/> leads this node's term: true after taking it as the leader, false
+    /// after refusing a stale one (the refusal is sent).
+    /// </summary>
+    private bool AcceptLeader(int from, AppendEntries request)
     {
         // Figure 2, AppendEntries receiver implementation, rule 1: reply false if term < currentTerm (§5.1).
         if (request.Term < CurrentTerm)
         {
             Send(from, new AppendEntriesReply(CurrentTerm, Success: false));
-            return;
+            return false;
         }
         // Dispatch applied the term rule first, so request.Term == CurrentTerm: the sender is the one leader
         // of this term (§5.2). Hearing from it keeps this node a follower.
@@ -84,11 +115,18 @@ public sealed partial class RaftNode
         }
         LeaderId = request.LeaderId;
         ResetElectionTimer();
+        return true;
+    }
+
+    /// <summary>
+    /// The follower's side of replication (§5.3): the consistency check, then the request's entries; the reply to send.
+    /// </summary>
+    private AppendEntriesReply AppendFromLeader(AppendEntries request)
+    {
         if (request.PrevLogIndex < 0 || request.PrevLogIndex > LastLogIndex())
         {
             // Nothing at prevLogIndex: the leader should continue after this node's last entry.
-            Send(from, new AppendEntriesReply(CurrentTerm, Success: false, ConflictIndex: LastLogIndex() + 1, ConflictTerm: 0));
-            return;
+            return new AppendEntriesReply(CurrentTerm, Success: false, ConflictIndex: LastLogIndex() + 1, ConflictTerm: 0);
         }
         if (TermAt(request.PrevLogIndex) != request.PrevLogTerm)
         {
@@ -100,8 +138,7 @@ public sealed partial class RaftNode
             {
                 first--;
             }
-            Send(from, new AppendEntriesReply(CurrentTerm, Success: false, ConflictIndex: first, ConflictTerm: conflictTerm));
-            return;
+            return new AppendEntriesReply(CurrentTerm, Success: false, ConflictIndex: first, ConflictTerm: conflictTerm);
         }
         for (var i = 0; i < request.Entries.Count; i++)
         {
@@ -118,29 +155,38 @@ public sealed partial class RaftNode
             // Rule 4: append any new entries not already in the log.
             Log.Add(request.Entries[i]);
         }
-        LearnLeaderCommit(request);
-        Send(from, new AppendEntriesReply(CurrentTerm, Success: true, MatchIndex: request.PrevLogIndex + request.Entries.Count));
+        return new AppendEntriesReply(CurrentTerm, Success: true, MatchIndex: request.PrevLogIndex + request.Entries.Count);
     }
 
     /// <summary>A follower answered this node's AppendEntries.</summary>
     public void HandleAppendEntriesReply(int from, AppendEntriesReply reply)
     {
+        var sendNow = TrackFollower(from, reply);
+        // An acknowledgement may give the leader a majority for more entries (it does nothing for a follower).
+        AdvanceCommitIndex();
+        if (sendNow)
+        {
+            SendAppendEntries(from);
+        }
+    }
+
+    /// <summary>
+    /// The leader's bookkeeping of a follower from its reply (§5.3): matchIndex and nextIndex. Returns true if the
+    /// follower should be sent an AppendEntries now (what it lacks, or a retry further back).
+    /// </summary>
+    private bool TrackFollower(int from, AppendEntriesReply reply)
+    {
         // Dispatch applied the term rule; a reply to an older term's request counts for nothing.
         if (Role != Role.Leader || reply.Term != CurrentTerm)
         {
-            return;
+            return false;
         }
         if (reply.Success)
         {
             // Invariant: matchIndex only grows, whatever order replies arrive in.
             MatchIndex[from] = Math.Max(MatchIndex[from], reply.MatchIndex);
             NextIndex[from] = MatchIndex[from] + 1;
-            AdvanceCommitIndex();
-            if (NextIndex[from] <= LastLogIndex() && NothingInFlight(from))
-            {
-                SendAppendEntries(from);
-            }
-            return;
+            return NextIndex[from] <= LastLogIndex() && NothingInFlight(from);
         }
         var next = reply.ConflictIndex;
         if (reply.ConflictTerm > 0)
@@ -160,9 +206,6 @@ public sealed partial class RaftNode
         // Retry at once only if the backup moved. A rejection that moves nothing (a late reply, or a follower that
         // lost entries it had acknowledged: a restart without persistence, before chapter 5) would otherwise start an
         // endless exchange of the same request and rejection; the heartbeat tick retries it.
-        if (NextIndex[from] < before)
-        {
-            SendAppendEntries(from);
-        }
+        return NextIndex[from] < before;
     }
 }

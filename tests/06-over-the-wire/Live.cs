@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Raft.Simulation;
 
 namespace Raft.Gate.Ch06;
 
@@ -181,36 +182,6 @@ internal sealed class Duplex(byte[] input) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 }
 
-/// <summary>Keeps what nodes log, so a test can check that a bad frame was reported.</summary>
-internal sealed class CapturedLogs : ILoggerFactory
-{
-    public ConcurrentQueue<(LogLevel Level, string Category, string Text)> Lines { get; } = new();
-
-    public ILoggerFactory Factory() => this;
-
-    public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public IEnumerable<string> At(LogLevel level) => Lines.Where(l => l.Level == level).Select(l => l.Text);
-
-    public string All => string.Join("\n", Lines.Select(l => $"{l.Level} {l.Category}: {l.Text}"));
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(CapturedLogs logs, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            logs.Lines.Enqueue((logLevel, category, formatter(state, exception) + (exception is null ? "" : " " + exception.Message)));
-    }
-}
-
 /// <summary>A cluster of <see cref="NodeServer"/>s on 127.0.0.1, each with its own directory, for one test.</summary>
 internal sealed class LiveCluster : IAsyncDisposable
 {
@@ -227,7 +198,7 @@ internal sealed class LiveCluster : IAsyncDisposable
 
     public int MaxFrameLength { get; }
 
-    public CapturedLogs Logs { get; } = new();
+    public LogCapture Logs { get; } = new();
 
     public NodeServer this[int id] => _servers[id];
 

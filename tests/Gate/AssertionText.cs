@@ -7,6 +7,18 @@ namespace Raft.Gate;
 /// </summary>
 public static class AssertionText
 {
+    /// <summary>
+    /// A check that threw instead of failing (a null where the check expected a value, a task that never completed): the
+    /// sentence says so and where, so the learner reads what the check was doing, not a bare "Object reference not set".
+    /// </summary>
+    public static string CheckBroke(Exception e)
+    {
+        var frame = e.StackTrace?.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains(" in ", StringComparison.Ordinal)) ?? "";
+        var at = frame.Length > 0 ? frame[(frame.LastIndexOf(" in ", StringComparison.Ordinal) + 4)..] : "(no line known)";
+        return $"The check itself broke with a {e.GetType().Name} ({e.Message}) at {at}: your code most likely gave it something it did not " +
+               "expect (a null, a task that did not complete, an empty result). The test's name says what it checks; its picture and replay follow.";
+    }
+
     public static string SentenceFirst(string message)
     {
         var lines = message.Replace("\r", "", StringComparison.Ordinal).Split('\n').Select(l => l.TrimEnd()).ToList();

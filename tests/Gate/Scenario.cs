@@ -73,7 +73,9 @@ public static class Scenario
     {
         var what = e is SimulationFailedException s
             ? $"{s.Rule} ({s.Section}) at {TraceEvent.Milliseconds(s.At)} ms: {s.Sentence}"
-            : AssertionText.SentenceFirst(e.Message).Trim().Replace("\n", " ", StringComparison.Ordinal);
+            : e is ShouldAssertException or GateFailedException or NotImplementedException
+                ? AssertionText.SentenceFirst(e.Message).Trim().Replace("\n", " ", StringComparison.Ordinal)
+                : AssertionText.CheckBroke(e);
         var picture = Path.Combine(GateInfo.RepoRoot, "artifacts", "failures", GateInfo.ChapterSlug, $"{testClass}.{test}.seed{seed}.html");
         var end = e is SimulationFailedException f ? f.At : trace.Events.Count > 0 ? trace.Events[^1].At : TimeSpan.Zero;
         string drawn;

@@ -16,6 +16,75 @@ public sealed class ChapterConsistencyTests
     }
 
     [Fact]
+    public void No_TODO_states_its_own_code()
+    {
+        // A TODO says what must hold and why; the procedure is hint 2 and the code hint 3. A statement of the TODO's own
+        // reference code in its text, or a formula (an assignment, a comparison written as code), gives the lesson away.
+        var generator = new ChapterGenerator(Repo.Course);
+        var givenAway = new List<string>();
+        var todos = 0;
+        foreach (var ch in Repo.Course.Available)
+        {
+            foreach (var todo in generator.Todos(ch.Number))
+            {
+                todos++;
+                var text = Squeeze(todo.Instruction);
+                foreach (var statement in Statements(todo.Code).Where(st => st.Length >= 12 && text.Contains(st, StringComparison.Ordinal)))
+                {
+                    givenAway.Add($"chapter {ch.Number}, {todo.Id}: states its code `{statement}`");
+                }
+                foreach (var formula in new[] { " = ", " == ", " >= ", " <= ", " + 1", " - 1", "!= " }.Where(f => todo.Instruction.Contains(f, StringComparison.Ordinal)))
+                {
+                    givenAway.Add($"chapter {ch.Number}, {todo.Id}: writes a formula (`{formula.Trim()}`)");
+                }
+            }
+        }
+        todos.ShouldBeGreaterThan(30, "every chapter's TODOs were read");
+        givenAway.ShouldBeEmpty("A TODO states the property that must hold and why; move the formula or the code to the TODO's second hint (course/course.json)");
+
+        static string Squeeze(string s) => new([.. s.ToLowerInvariant().Where(c => !char.IsWhiteSpace(c))]);
+        // The code's statements, line by line: those that do something (a call, an assignment, an operator), not a bare name.
+        static IEnumerable<string> Statements(string code) =>
+            code.Split([';', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(Squeeze)
+                .Where(s => !s.StartsWith("//", StringComparison.Ordinal) && s.Trim('{', '}').Length > 0 && s.IndexOfAny(['(', '=', '+', '-', '<', '>', '[']) >= 0);
+    }
+
+    [Fact]
+    public void No_chapter_changes_lines_inside_an_earlier_chapters_TODO()
+    {
+        // A learner's code for a TODO is carried into every later chapter in place of the TODO's block (Carrier). If a
+        // later chapter added or removed lines inside that block (//@since, //@before), the learner's code would not
+        // have them: the hook belongs outside the block, in the given code around it.
+        var nested = new List<string>();
+        var blocks = 0;
+        foreach (var (rel, text) in new ChapterGenerator(Repo.Course).SourceFiles())
+        {
+            var lines = text.Split('\n');
+            var inTodo = false;
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var line = lines[i].Trim();
+                if (line.StartsWith("//@todo ", StringComparison.Ordinal))
+                {
+                    inTodo = true;
+                    blocks++;
+                }
+                else if (inTodo && (line == "//@end" || line == "//@starter"))
+                {
+                    inTodo = false;
+                }
+                else if (inTodo && (line.StartsWith("//@since", StringComparison.Ordinal) || line.StartsWith("//@before", StringComparison.Ordinal)))
+                {
+                    nested.Add($"course/source/{rel}:{i + 1}: {line}");
+                }
+            }
+        }
+        blocks.ShouldBeGreaterThan(30, "the source holds every chapter's TODO blocks");
+        nested.ShouldBeEmpty("These lines change a TODO's code from a later chapter on: a learner's code for that TODO, carried forward, would " +
+                             "miss the change. Move the change outside the TODO's block (call a method from the given code around it).");
+    }
+
+    [Fact]
     public void Notebooks_and_their_apps_are_what_their_one_source_generates()
     {
         var problems = new Course.Notebooks.NotebookSet(Repo.Course).Check();

@@ -27,7 +27,8 @@ public sealed class LearnerCopyTests
             output.ToString().ShouldContain("hint 1 of 3", Case.Sensitive, "hint works without the source");
             app.Run(["hint", "1"]);
             app.Run(["hint", "1"]);
-            output.ToString().ShouldContain("This copy of the course has no answers in it", Case.Sensitive, "the last level says the code is not in this copy");
+            output.ToString().ShouldContain("was made without the reference's code", Case.Sensitive, "the last level says the code is not in this copy");
+            output.ToString().ShouldContain("--with-answers", Case.Sensitive, "and how a copy that has it is made");
 
             output.GetStringBuilder().Clear();
             app.Run(["check", "1"]).ShouldBe(1, output.ToString());
@@ -39,6 +40,7 @@ public sealed class LearnerCopyTests
             output.ToString().ShouldContain("── verdict 1", Case.Sensitive, $"the watch gives a verdict in the copy:\n{output}");
 
             app.Run(["compare", "1"]).ShouldBe(1, "compare has nothing to compare with");
+            app.Run(["reference", "1"]).ShouldBe(1, "a copy without the answers cannot write the reference");
         }
         finally
         {
@@ -46,6 +48,92 @@ public sealed class LearnerCopyTests
             {
                 Directory.Delete(copy, recursive: true);
             }
+        }
+    }
+
+    [Fact]
+    public async Task A_learners_own_code_of_every_chapter_is_carried_into_the_live_cluster_at_the_end()
+    {
+        var work = Path.Combine(Path.GetTempPath(), $"one-raft-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var copy = Path.Combine(work, "copy");
+        try
+        {
+            LearnerCopy.Write(Repo.Course, copy, withAnswers: false, TextWriter.Null).ShouldBe(0);
+            var course = CourseManifest.Load(copy);
+            var generator = new ChapterGenerator(course);
+
+            // No answer ahead of the learner: only chapter 1 is there, and no plain file holds a later TODO's code.
+            course.Available.Where(c => c.Number > 1).Where(c => Directory.Exists(Path.Combine(copy, c.StarterDir))).Select(c => c.StarterDir)
+                .ShouldBeEmpty("a learner's copy starts with chapter 1 only; each later chapter is written from the learner's code");
+            var text = string.Join("\n", Directory.EnumerateFiles(copy, "*", SearchOption.AllDirectories)
+                .Where(f => !f.EndsWith(".pack", StringComparison.Ordinal) && !f.Contains("/.git/", StringComparison.Ordinal))
+                .Select(File.ReadAllText));
+            // Chapter 1's given code is the learner's from the start: a line a later answer shares with it gives nothing away.
+            var given = string.Join("\n", Directory.EnumerateFiles(Path.Combine(copy, course[1].StarterDir), "*.cs", SearchOption.AllDirectories).Select(File.ReadAllText));
+            var reference = new ChapterGenerator(Repo.Course);
+            var later = Repo.Course.Available.Where(c => c.Number > 1).SelectMany(c => reference.Todos(c.Number)).ToList();
+            later.Count.ShouldBeGreaterThanOrEqualTo(20, "the later chapters have TODOs");
+            later.Select(t => (t.Id, Line: t.Code.Split('\n').Select(l => l.Trim()).Where(l => !l.StartsWith("//", StringComparison.Ordinal)).MaxBy(l => l.Length) ?? ""))
+                .Where(t => t.Line.Length >= 30 && text.Contains(t.Line, StringComparison.Ordinal) && !given.Contains(t.Line, StringComparison.Ordinal))
+                .Select(t => $"{t.Id}: {t.Line}")
+                .ShouldBeEmpty("no later chapter's answer is readable in the copy's files");
+
+            // The learner writes every chapter with code of their own (a helper of theirs called from each TODO).
+            var learner = CarryTests.MarkedSource(Path.Combine(work, "learner"));
+            WriteChapter(copy, course[1], learner.Render(1, Variant.Starter, _ => TodoForm.Solution));
+            var output = new StringWriter();
+            var app = new ProgressApp(copy, output, new StringWriter());
+            // Chapter 1 as a learner moves on: its gate runs, and being green, its code is carried.
+            app.Run(["carry", "1"]).ShouldBe(0, output.ToString());
+            output.ToString().ShouldContain("Carried your code of chapters 1 to 1", Case.Sensitive, output.ToString());
+            var last = course.Available.Last().Number;
+            for (var n = 2; n <= last; n++)
+            {
+                var carried = Course.Carry.ChapterFolder.Read(Path.Combine(copy, course[n].StarterDir));
+                carried.ShouldNotBeEmpty($"chapter {n} was written from the learner's chapter {n - 1}");
+                WriteChapter(copy, course[n], CarryTests.Solve(generator, learner, n, carried));
+                if (n < last)
+                {
+                    Course.Carry.CarryForward.Run(course, n, overwrite: false, output).ShouldBe(0, output.ToString());
+                }
+            }
+
+            // The live cluster of the learner's copy runs their chapter 6: every rule theirs.
+            var (built, said) = Course.Commands.Run(copy, "dotnet", "build tools/cluster -v q -nologo", TimeSpan.FromMinutes(5));
+            built.ShouldBe(0, $"the live cluster builds on the learner's chapter 6:\n{said}");
+            var dll = Path.Combine(copy, "tools", "cluster", "bin", "chapters", "Debug", "net10.0", "Raft.Ch06.dll");
+            var bytes = await File.ReadAllBytesAsync(dll);
+            foreach (var todo in new[] { "01-LastLogIndex", "02-UpToDate", "03-AppendEntriesCheck", "04-CommitRule", "05-Persist", "06-AnswerClient" })
+            {
+                ContainsUtf16(bytes, todo).ShouldBeTrue($"the learner's code of TODO {todo} is in the chapter 6 the live cluster runs ({dll})");
+            }
+            var (story, told) = Course.Commands.Run(copy, "dotnet", $"{Path.Combine(copy, "tools", "cluster", "bin", "chapters", "Debug", "net10.0", "cluster.dll")} --nodes 3 --keys 3",
+                TimeSpan.FromMinutes(2));
+            story.ShouldBe(0, $"the live cluster tells its whole story on the learner's Raft:\n{told}");
+            told.ShouldContain("read back: all 6 acknowledged keys", Case.Sensitive, told);
+        }
+        finally
+        {
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+
+        static void WriteChapter(string root, Chapter ch, IReadOnlyDictionary<string, string> files)
+        {
+            foreach (var (rel, content) in files.Where(f => f.Key.EndsWith(".cs", StringComparison.Ordinal)))
+            {
+                var full = Path.Combine(root, ch.StarterDir, rel);
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                File.WriteAllText(full, content);
+            }
+        }
+
+        static bool ContainsUtf16(byte[] bytes, string text)
+        {
+            var pattern = System.Text.Encoding.Unicode.GetBytes(text);
+            return bytes.AsSpan().IndexOf(pattern) >= 0;
         }
     }
 }

@@ -13,6 +13,19 @@ public enum Variant
     Solution,
 }
 
+/// <summary>How a TODO's block is rendered.</summary>
+public enum TodoForm
+{
+    /// <summary>The reference's code.</summary>
+    Solution,
+
+    /// <summary>The stub: the TODO comment and a throw.</summary>
+    Stub,
+
+    /// <summary>As the TODO's own chapter's starter has it: the stub, or its //@starter stand-in where it has one.</summary>
+    Starter,
+}
+
 /// <summary>A TODO of a chapter, as the starter shows it.</summary>
 /// <param name="Instruction">What must hold when it is written, and why: the stub's comment and the README's line.</param>
 /// <param name="Method">The method the TODO is in.</param>
@@ -51,20 +64,21 @@ public sealed partial class ChapterGenerator(CourseManifest course)
     public CourseManifest Course { get; } = course;
 
     /// <summary>Every file of chapter <paramref name="chapter"/>'s <paramref name="variant"/>, by path relative to its folder.</summary>
-    public SortedDictionary<string, string> Render(int chapter, Variant variant)
+    public SortedDictionary<string, string> Render(int chapter, Variant variant) =>
+        Render(chapter, variant, t => variant == Variant.Solution || t < chapter ? TodoForm.Solution : TodoForm.Starter);
+
+    /// <summary>
+    /// Chapter <paramref name="chapter"/>'s files with each TODO in the form <paramref name="form"/> gives for its chapter
+    /// (carrying a learner's code forward renders earlier chapters' TODOs as stubs, to merge the learner's code into them).
+    /// </summary>
+    public SortedDictionary<string, string> Render(int chapter, Variant variant, Func<int, TodoForm> form)
     {
         var ch = Course[chapter];
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var todos = new List<TodoItem>();
-        var sourceRoot = Path.Combine(Course.Root, Course.SourceDir);
-        foreach (var path in Directory.EnumerateFiles(sourceRoot, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var (rel, source) in SourceFiles())
         {
-            var rel = Path.GetRelativePath(sourceRoot, path).Replace('\\', '/');
-            if (rel.StartsWith("bin/", StringComparison.Ordinal) || rel.StartsWith("obj/", StringComparison.Ordinal))
-            {
-                continue;
-            }
-            var text = Transform(rel, File.ReadAllText(path), chapter, variant, todos);
+            var text = Transform(rel, source, chapter, form, todos);
             if (text is not null)
             {
                 files[rel] = variant == Variant.Solution ? SolutionHeader + "\n" + text : text;
@@ -82,12 +96,31 @@ public sealed partial class ChapterGenerator(CourseManifest course)
     public IReadOnlyList<TodoItem> Todos(int chapter)
     {
         var todos = new List<TodoItem>();
-        var sourceRoot = Path.Combine(Course.Root, Course.SourceDir);
-        foreach (var path in Directory.EnumerateFiles(sourceRoot, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var (rel, source) in SourceFiles())
         {
-            Transform(Path.GetRelativePath(sourceRoot, path).Replace('\\', '/'), File.ReadAllText(path), chapter, Variant.Starter, todos);
+            Transform(rel, source, chapter, t => t < chapter ? TodoForm.Solution : TodoForm.Starter, todos);
         }
         return todos.Where(t => t.Chapter == chapter).ToList();
+    }
+
+    /// <summary>
+    /// The annotated source, by path relative to it: course/source in the full course; in a learner's copy, which has no
+    /// course/source, the course's pack (see <see cref="CoursePack"/>).
+    /// </summary>
+    public IReadOnlyList<(string Rel, string Text)> SourceFiles()
+    {
+        var sourceRoot = Path.Combine(Course.Root, Course.SourceDir);
+        if (Directory.Exists(sourceRoot))
+        {
+            return [.. Directory.EnumerateFiles(sourceRoot, "*.cs", SearchOption.AllDirectories)
+                .Select(p => (Rel: Path.GetRelativePath(sourceRoot, p).Replace('\\', '/'), Path: p))
+                .Where(p => !p.Rel.StartsWith("bin/", StringComparison.Ordinal) && !p.Rel.StartsWith("obj/", StringComparison.Ordinal))
+                .OrderBy(p => p.Rel, StringComparer.Ordinal)
+                .Select(p => (p.Rel, File.ReadAllText(p.Path)))];
+        }
+        return CoursePack.Read(Course.Root) is { } pack
+            ? [.. pack.Files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => (f.Key, f.Value))]
+            : throw new InvalidDataException($"This copy of the course has neither {Course.SourceDir} nor its pack ({CoursePack.FileName}): it cannot write a chapter.");
     }
 
     /// <summary>Where <see cref="TodoCatalog"/> is written, relative to the root.</summary>
@@ -171,12 +204,12 @@ public sealed partial class ChapterGenerator(CourseManifest course)
                 .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal));
 
     /// <summary>Applies the directives of one source file for one chapter; null if the file does not exist yet.</summary>
-    private static string? Transform(string file, string source, int chapter, Variant variant, List<TodoItem> todos)
+    private static string? Transform(string file, string source, int chapter, Func<int, TodoForm> form, List<TodoItem> todos)
     {
         var lines = Normalize(source).Split('\n');
         var output = new StringBuilder();
-        // Each open block: its kind, its chapter, and whether its lines are kept.
-        var stack = new Stack<(string Verb, int Chapter, bool Keep, int Line)>();
+        // Each open block: its kind, its chapter, whether its lines are kept, and for a TODO its id and indentation.
+        var stack = new Stack<(string Verb, int Chapter, bool Keep, int Line, string Id, string Indent)>();
         var first = lines.FirstOrDefault(l => l.Trim().Length > 0) ?? "";
         var fileSince = 1;
         var start = 0;
@@ -239,31 +272,32 @@ public sealed partial class ChapterGenerator(CourseManifest course)
                         throw new InvalidDataException($"{file}:{i + 1}: //@starter belongs inside a //@todo block");
                     }
                     var todo = stack.Peek();
-                    // Kept where the TODO is a stub: the solution lines before it were not kept, but the
-                    // enclosing blocks are.
-                    var isStub = stack.Skip(1).All(b => b.Keep) && !todo.Keep && chapter == todo.Chapter && variant == Variant.Starter;
+                    // Kept where the TODO is rendered as its starter has it: the solution lines before it were not kept, but
+                    // the enclosing blocks are.
+                    var isStub = stack.Skip(1).All(b => b.Keep) && !todo.Keep && form(todo.Chapter) == TodoForm.Starter;
                     if (isStub)
                     {
-                        // Replace the throw just written by the stand-in that follows.
+                        // Replace the throw just written by the stand-in that follows, which first says that it ran (so a
+                        // test that fails for it is put down to its TODO, though it throws nothing).
                         var text = output.ToString();
                         var cut = text.LastIndexOf("throw new NotImplementedException(", StringComparison.Ordinal);
                         var lineStart = text.LastIndexOf('\n', cut) + 1;
                         output.Length = lineStart;
-                        lineOut--;
+                        output.Append(todo.Indent).Append($"TodoStandIn.Ran(\"{todo.Id}\"); // tells the gate this TODO is still open\n");
                     }
-                    stack.Push((verb, todo.Chapter, isStub, i + 1));
+                    stack.Push((verb, todo.Chapter, isStub, i + 1, todo.Id, todo.Indent));
                     break;
                 }
                 case "since":
                 {
                     var n = ParseChapter(rest, file, i + 1);
-                    stack.Push((verb, n, chapter >= n, i + 1));
+                    stack.Push((verb, n, chapter >= n, i + 1, "", ""));
                     break;
                 }
                 case "before":
                 {
                     var n = ParseChapter(rest, file, i + 1);
-                    stack.Push((verb, n, chapter < n, i + 1));
+                    stack.Push((verb, n, chapter < n, i + 1, "", ""));
                     break;
                 }
                 case "todo":
@@ -281,18 +315,21 @@ public sealed partial class ChapterGenerator(CourseManifest course)
                         throw new InvalidDataException(
                             $"{file}:{i + 1}: the TODO {id} of chapter {n} would appear in chapter {chapter}: put it inside //@since {n:00}");
                     }
-                    var stub = keep && chapter == n && variant == Variant.Starter;
+                    var stub = keep && form(n) != TodoForm.Solution;
                     if (stub)
                     {
                         var indent = d.Groups["indent"].Value;
-                        todos.Add(new TodoItem(n, id, text, file, lineOut + 1, EnclosingMethod(lines, i), TodoCode(lines, i, n, file)));
+                        if (n == chapter)
+                        {
+                            todos.Add(new TodoItem(n, id, text, file, lineOut + 1, EnclosingMethod(lines, i), TodoCode(lines, i, n, file)));
+                        }
                         output.Append(indent).Append($"// TODO(ch{n:00}): {id}: ").Append(text).Append('\n');
                         output.Append(indent).Append($"throw new NotImplementedException(\"TODO(ch{n:00}) {id}: ")
                             .Append(text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal))
                             .Append("\");\n");
                         lineOut += 2;
                     }
-                    stack.Push((verb, n, keep && !stub, i + 1));
+                    stack.Push((verb, n, keep && !stub, i + 1, id, d.Groups["indent"].Value));
                     break;
                 }
             }
@@ -406,7 +443,7 @@ public sealed partial class ChapterGenerator(CourseManifest course)
         return sb.ToString();
     }
 
-    private static string StarterReadme(Chapter ch, IReadOnlyList<TodoItem> todos)
+    public static string StarterReadme(Chapter ch, IReadOnlyList<TodoItem> todos)
     {
         var sb = new StringBuilder();
         sb.Append($"# Chapter {ch.Number}: {ch.Title} ({ch.Paper})\n\n");
@@ -416,7 +453,9 @@ public sealed partial class ChapterGenerator(CourseManifest course)
         sb.Append("    dotnet run --project tools/progress -- watch\n\n");
         sb.Append($"(or run the gate yourself: `dotnet test tests/{ch.Slug}`). Each TODO says what must hold and why, not the code.\n");
         sb.Append($"Stuck? `dotnet run --project tools/progress -- hint {ch.Number}` gives one hint at a time: a nudge, then the rule made\n");
-        sb.Append($"concrete, then the code. Start over? `dotnet run --project tools/progress -- reset {ch.Number}` (keeps a backup).\n\n");
+        sb.Append($"concrete, then the code (where your copy of the course has the reference's code; `reference {ch.Number}` then writes all of\n");
+        sb.Append($"this chapter's into your files). Start over? `dotnet run --project tools/progress -- reset {ch.Number}` (keeps a backup).\n");
+        sb.Append($"When the gate is green, the watch moves on and writes chapter {ch.Number + 1}'s starter from your code (`carry {ch.Number}` does it by hand).\n\n");
         sb.Append("| TODO | file | what must hold |\n|---|---|---|\n");
         foreach (var t in todos)
         {

@@ -64,6 +64,11 @@ public sealed class CourseManifest
                 .Select(c => new Chapter(c.Number, c.Slug ?? throw new InvalidDataException($"chapter {c.Number} has no slug"),
                     c.Title ?? c.Slug, c.Paper ?? "", c.Summary ?? "", c.Ready, (IReadOnlyDictionary<string, IReadOnlyList<string>>?)c.Hints?.ToDictionary(h => h.Key, h => (IReadOnlyList<string>)h.Value) ?? new Dictionary<string, IReadOnlyList<string>>()))
                 .ToList();
+            // A learner's copy keeps the hints in the course's pack, out of plain sight.
+            if (chapters.All(c => c.Hints.Count == 0) && CoursePack.Read(root) is { Hints: { } packed })
+            {
+                chapters = [.. chapters.Select(c => c with { Hints = packed.GetValueOrDefault(c.Number) ?? new Dictionary<string, IReadOnlyList<string>>() })];
+            }
             for (var i = 0; i < chapters.Count; i++)
             {
                 if (chapters[i].Number != i + 1 || !chapters[i].Slug.StartsWith(chapters[i].Nn + "-", StringComparison.Ordinal))

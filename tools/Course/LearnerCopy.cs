@@ -5,9 +5,11 @@ using System.Text.Json.Nodes;
 namespace Course;
 
 /// <summary>
-/// The copy of the course an instructor hands out: the starters, the gates, the notebooks, the progress tool and
-/// the hints, but not the answers (solutions/, the annotated source, the maintainers' tools, and unless asked for,
-/// the code level of the hints). `status`, `check`, `hint` and `watch` work in it as in the full course.
+/// The copy of the course an instructor hands out: chapter 1's starter, the gates, the notebooks, the progress tool
+/// and the hints, but no answer in plain sight: not solutions/, not the annotated source, not the maintainers' tools,
+/// not the later chapters' folders (each is written from the learner's own code when the chapter before it is green,
+/// from the source's pack, course/source.pack), and unless asked for, not the code level of the hints nor the
+/// reference's code in the pack. `status`, `check`, `hint`, `watch` and `carry` work in it as in the full course.
 /// </summary>
 public static class LearnerCopy
 {
@@ -30,7 +32,9 @@ public static class LearnerCopy
         {
             throw new IOException($"{target} is not empty: name a new folder for the learner's copy.");
         }
-        var files = Files(course.Root).Where(f => !Left.Any(l => f.StartsWith(l, StringComparison.Ordinal))).ToList();
+        // Chapter 1 only: every later chapter is written from the learner's code when the one before it is green.
+        var later = course.Chapters.Where(c => c.Number > 1).Select(c => c.StarterDir + "/").ToList();
+        var files = Files(course.Root).Where(f => !Left.Any(l => f.StartsWith(l, StringComparison.Ordinal)) && !later.Any(l => f.StartsWith(l, StringComparison.Ordinal))).ToList();
         foreach (var rel in files)
         {
             var to = Path.Combine(target, rel);
@@ -38,9 +42,9 @@ public static class LearnerCopy
             File.Copy(Path.Combine(course.Root, rel), to);
         }
 
-        // The hints' last level is the reference's code: an instructor may hand out the course without it.
+        // The hints' last level is the reference's code: it is never in plain sight (with answers it comes from the pack).
         var catalog = Path.Combine(target, ChapterGenerator.TodoCatalogFile);
-        if (!withAnswers && File.Exists(catalog))
+        if (File.Exists(catalog))
         {
             var json = JsonNode.Parse(File.ReadAllText(catalog))!.AsObject();
             foreach (var todo in json.SelectMany(ch => ch.Value!.AsArray()))
@@ -50,11 +54,28 @@ public static class LearnerCopy
             File.WriteAllText(catalog, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
         }
 
-        // Tutorial.sln without the projects that stayed behind.
+        // The annotated source, packed (and without the TODOs' code unless the copy has answers): what the later chapters
+        // are written from.
+        CoursePack.From(new ChapterGenerator(course).SourceFiles(), withAnswers, course.Chapters.ToDictionary(c => c.Number, c => c.Hints)).Write(target);
+        // The hints hold procedures (the rule made concrete): in the pack, not in course.json.
+        var manifest = Path.Combine(target, "course", "course.json");
+        if (File.Exists(manifest))
+        {
+            var json = JsonNode.Parse(File.ReadAllText(manifest))!.AsObject();
+            foreach (var chapter in json["chapters"]!.AsArray())
+            {
+                chapter!.AsObject().Remove("hints");
+            }
+            File.WriteAllText(manifest, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        }
+
+        // Tutorial.sln without the projects that stayed behind, nor the later chapters and their gates (each is added back
+        // when the chapter is written).
         var sln = Path.Combine(target, "Tutorial.sln");
         if (File.Exists(sln))
         {
-            var projects = LeftProjects.Concat(course.Available.Select(c => $"{c.SolutionDir}/{c.AssemblyName}.Solution.csproj"));
+            var projects = LeftProjects.Concat(course.Available.Select(c => $"{c.SolutionDir}/{c.AssemblyName}.Solution.csproj"))
+                .Concat(course.Available.Where(c => c.Number > 1).SelectMany(c => new[] { $"{c.StarterDir}/{c.AssemblyName}.csproj", $"{c.TestDir}/Gate.Ch{c.Nn}.csproj" }));
             var (exit, said) = Commands.Run(target, "dotnet", "sln Tutorial.sln remove " + string.Join(' ', projects), TimeSpan.FromMinutes(2));
             if (exit != 0)
             {
@@ -76,7 +97,9 @@ public static class LearnerCopy
             File.WriteAllText(readme, """
                 > **This is a learner's copy of the course.** It has no reference solutions: `compare` and the commands with
                 > `-p:Against=solutions` do not apply here, and your gate is `dotnet test tests/NN-slug` or
-                > `dotnet run --project tools/progress -- watch`.
+                > `dotnet run --project tools/progress -- watch`. Only chapter 1 is in `chapters/` at first: when a chapter's
+                > gate is green, the watch (or `progress carry N`) writes the next chapter's starter from your own code, so the
+                > Raft you finish with, and the live cluster `tools/cluster` runs (your chapter 6), is all yours.
 
                 """ + File.ReadAllText(readme));
         }

@@ -89,8 +89,11 @@ public static partial class Report
         var passed = results.Count(r => r.Passed);
         sb.Append(CultureInfo.InvariantCulture, $"Chapter {ch.Number}, {ch.Title}: {passed} of {results.Count} tests pass.\n");
 
-        // 1. Tests that fail because a stub still throws: one line per TODO.
-        var waiting = failed.GroupBy(r => ThrownTodo(r) ?? "").Where(g => g.Key != "").ToDictionary(g => g.Key, g => g.Count());
+        // 1. Tests that fail because a stub still throws, or while an open TODO's stand-in did its work: one line per TODO.
+        var openIds = open.Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
+        string? WaitsOn(TestResult r) => ThrownTodo(r) ?? r.StandIns.FirstOrDefault(openIds.Contains);
+        var waiting = failed.GroupBy(r => WaitsOn(r) ?? "").Where(g => g.Key != "").ToDictionary(g => g.Key, g => g.Count());
+        // A stand-in throws nothing, so its tests fail in their own words: they are shown, put down to their TODO.
         var real = failed.Where(r => ThrownTodo(r) is null).ToList();
         if (open.Count > 0)
         {
@@ -112,17 +115,24 @@ public static partial class Report
         // 2. Every other failure, once.
         if (real.Count > 0)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"\n{(open.Count > 0 ? "Tests that fail for another reason" : "Failures")} ({real.Count}):\n");
-            // Tests that fail the same way are one paragraph: the explanation once, under every test it explains.
-            var groups = real.GroupBy(r => Explain(r, codeDir, root, open)).ToList();
+            var heading = open.Count == 0 ? "Failures"
+                : real.All(r => WaitsOn(r) is not null) ? "The first failures, each waiting on an open TODO"
+                : "Tests that fail for another reason";
+            sb.Append(CultureInfo.InvariantCulture, $"\n{heading} ({real.Count}):\n");
+            // Tests that fail the same way are one paragraph: the explanation once (the first test's, with its picture and
+            // replay), under every test it explains. "The same way" leaves out what only names the test, its seed or a time.
+            var groups = real.Select(r => (Result: r, Text: Explain(r, codeDir, root, open)))
+                .GroupBy(x => Shape(x.Text)).ToList();
             foreach (var group in groups.Take(maxFailures))
             {
                 sb.Append('\n');
-                foreach (var r in group)
+                foreach (var (r, _) in group)
                 {
                     sb.Append(CultureInfo.InvariantCulture, $"✗ {r.Sentence}{(r.Chapter is { } c && c < ch.Number ? $" (a chapter {c} test)" : "")}\n");
                 }
-                sb.Append(Indent(group.Key)).Append('\n');
+                var text = group.First().Text;
+                sb.Append(Indent(group.Count() > 1 ? text.Replace("Picture of the run:", "Picture of the first one's run:", StringComparison.Ordinal)
+                    .Replace("Replay exactly this run:", "Replay the first one:", StringComparison.Ordinal) : text)).Append('\n');
             }
             if (groups.Count > maxFailures)
             {
@@ -150,6 +160,15 @@ public static partial class Report
         return sb.ToString();
     }
 
+    [GeneratedRegex(@"\d+")]
+    private static partial Regex Number();
+
+    /// <summary>What an explanation says, without what only names its test: its first line, the picture, the replay, numbers.</summary>
+    private static string Shape(string explanation) =>
+        string.Join('\n', explanation.Split('\n').Where(l => !l.StartsWith("Picture of the run", StringComparison.Ordinal)
+                && !l.StartsWith("Replay exactly this run", StringComparison.Ordinal) && !l.Contains(": failed with seed", StringComparison.Ordinal))
+            .Select(l => Number().Replace(l, "#")));
+
     /// <summary>One failure in sentences: the gate's own lines (rule, what happened, picture, replay), and where in your code it was thrown.</summary>
     public static string Explain(TestResult r, string codeDir, string root, IReadOnlyList<OpenTodo> open)
     {
@@ -171,6 +190,19 @@ public static partial class Report
                      || deepest.StartsWith("Raft.Simulation.SimulationFailedException", StringComparison.Ordinal)
             ? null
             : deepest;
+        if (where is null && thrown is not null && own.Length > 0 && TypePrefix().IsMatch(own.Split('\n')[0])
+            && !own.StartsWith("System.NotImplementedException", StringComparison.Ordinal))
+        {
+            // Not a failed check and not your code: the check itself threw (a null where it expected a value, say).
+            var at = Frame().Match(r.StackTrace) is { Success: true } f ? $"{Path.GetFileName(f.Groups["file"].Value)}:{f.Groups["line"].Value}" : "(no line known)";
+            kept[0] = $"The check itself broke with {thrown.Replace(" : ", " (", StringComparison.Ordinal)}) at {at}: your code most likely gave it something " +
+                      "it did not expect (a null, a task that did not complete, an empty result). The test's name says what it checks.";
+        }
+        if (r.StandIns.Select(id => open.FirstOrDefault(t => t.Id == id)).OfType<OpenTodo>().FirstOrDefault() is { } standIn)
+        {
+            kept.Insert(Math.Min(1, kept.Count), $"It ran while TODO {standIn.Id} ({standIn.File}:{standIn.Line}) is still open: its stand-in keeps the earlier " +
+                                                  $"chapters' behaviour, which this test checks against. Write {standIn.Id} first.");
+        }
         if (where is { } w)
         {
             var what = thrown is null ? "" : ": " + thrown.Replace(" : ", ": ", StringComparison.Ordinal);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Course;
@@ -23,8 +22,10 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
           check N         run chapter N's gate on your code and explain each failure, grouped by TODO
           hint N [TODO]   the next hint for the first open TODO of chapter N (or the one you name)
           debug N TEST    run one test in this process with --seed S: from the debugger, it stops at your breakpoints
+          carry N         chapter N is green: write chapter N+1's starter from your code (the watch does it when it moves on)
+          reference N     take the reference's code for chapter N's TODOs (stuck, or skipping ahead); the rest stays yours
           compare N       your code beside the reference: the gate on both, then a diff of the files
-          reset N         put chapter N's starter back (your files are backed up first)
+          reset N         put chapter N's starter back as you got it (your files are backed up first)
 
         N may be `current`: the first chapter whose gate is not green, as the watch and status say. `--help` after a command says more. Add --against solutions to status, watch, check or compare to run the
         reference solutions instead (for instructors).
@@ -69,7 +70,9 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
                  {
                      ("check", "Run chapter N's gate on your code and explain each failure, grouped by TODO.", (ch, p) => Check(ch, p.GetValue(against)!)),
                      ("compare", "Your code beside the reference: the gate on both, then a diff of the files.", (ch, _) => Compare(ch)),
-                     ("reset", "Put chapter N's starter back; your files are backed up to .progress/backups first.", (ch, _) => Reset(ch)),
+                     ("reset", "Put chapter N's starter back as you got it; your files are backed up to .progress/backups first.", (ch, _) => Reset(ch)),
+                     ("reference", "Take the reference's code for chapter N's TODOs; your code of earlier chapters stays (backed up first).",
+                         (ch, _) => Course.Carry.CarryForward.TakeReference(_course, ch.Number, output)),
                  })
         {
             var chapter = ChapterArgument();
@@ -81,6 +84,15 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
             command.SetAction(p => action(ChapterOf(name, p.GetValue(chapter)!), p));
             rootCommand.Subcommands.Add(command);
         }
+
+        var carryChapter = ChapterArgument();
+        var overwrite = new Option<bool>("--overwrite") { Description = "Write chapter N+1 again even if it holds work of yours (it is backed up first)." };
+        var carry = new Command("carry", "Chapter N is green: write chapter N+1's starter from your code of chapters 1 to N, with chapter N+1's new TODOs.")
+        {
+            carryChapter, overwrite,
+        };
+        carry.SetAction(p => Carry(ChapterOf("carry", p.GetValue(carryChapter)!), p.GetValue(overwrite)));
+        rootCommand.Subcommands.Add(carry);
 
         var debugChapter = ChapterArgument();
         var debugTest = new Argument<string>("test") { Description = "The test, or part of its name, as the replay command's --filter names it." };
@@ -129,6 +141,7 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
         output.WriteLine("Raft, step by step: your progress" + (against == "solutions" ? " (reference solutions)" : ""));
         output.WriteLine();
         Chapter? current = null;
+        Chapter? lastGreen = null;
         var rows = new List<(Chapter Chapter, string State)>();
         foreach (var ch in _course.Chapters)
         {
@@ -142,89 +155,79 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
                 rows.Add((ch, "locked: finish chapter " + current.Number + " first"));
                 continue;
             }
-            var summary = Summary(ch, against);
-            if (summary is null)
+            var dir = Path.Combine(root, against == "solutions" ? ch.SolutionDir : ch.StarterDir);
+            if (!Directory.Exists(dir))
+            {
+                // A learner's copy writes each chapter from the learner's code once the one before it is green.
+                rows.Add((ch, lastGreen is null ? "not here" : $"opens with `carry {lastGreen.Number}`: it writes chapter {ch.Number} from your code"));
+                current = ch;
+                continue;
+            }
+            var verdict = Summary(ch, against);
+            if (verdict is null)
             {
                 rows.Add((ch, "does not build: run `check " + ch.Number + "`"));
                 current = ch;
             }
-            else if (summary.Value.Failed == 0)
+            else if (verdict.Failed == 0)
             {
-                rows.Add((ch, $"done: {summary.Value.Passed}/{summary.Value.Total} tests pass"));
+                rows.Add((ch, $"done: {verdict.Passed}/{verdict.Total} tests pass"));
+                lastGreen = ch;
             }
             else
             {
-                rows.Add((ch, $"current: {summary.Value.Passed}/{summary.Value.Total} tests pass"));
+                rows.Add((ch, $"current: {verdict.Passed}/{verdict.Total} tests pass"));
                 current = ch;
             }
         }
         output.WriteLine($"  {"#",-2} {"chapter",-22} {"paper",-22} gate");
         foreach (var (ch, state) in rows)
         {
-            var mark = state.StartsWith("done", StringComparison.Ordinal) ? "✓" : state.StartsWith("current", StringComparison.Ordinal) || state.StartsWith("does not", StringComparison.Ordinal) ? "→" : " ";
+            var mark = state.StartsWith("done", StringComparison.Ordinal) ? "✓"
+                : state.StartsWith("current", StringComparison.Ordinal) || state.StartsWith("does not", StringComparison.Ordinal) || state.StartsWith("opens", StringComparison.Ordinal) ? "→"
+                : " ";
             output.WriteLine($"{mark} {ch.Number,-2} {ch.Title,-22} {ch.Paper,-22} {state}");
         }
         output.WriteLine();
-        if (current is not null)
+        if (current is not null && !Directory.Exists(Path.Combine(root, current.StarterDir)) && lastGreen is not null)
+        {
+            output.WriteLine($"Chapter {lastGreen.Number} is green: `dotnet run --project tools/progress -- carry {lastGreen.Number}` writes chapter {current.Number}'s starter from your code");
+            output.WriteLine("(the watch does it when it moves on).");
+        }
+        else if (current is not null)
         {
             output.WriteLine($"You are on chapter {current.Number}, {current.Title}. Read {current.Notebook}, fill in the TODO(ch{current.Nn}) stubs in {current.StarterDir}/,");
             output.WriteLine($"with `dotnet run --project tools/progress -- watch` running: it runs the gate each time you save. Stuck? `hint {current.Number}`.");
         }
         else
         {
-            output.WriteLine("Every chapter that is written is done. Compare your code with the reference: `compare N`.");
+            output.WriteLine(Directory.Exists(Path.Combine(root, "solutions"))
+                ? "Every chapter that is written is done. Compare your code with the reference: `compare N`."
+                : "Every chapter that is written is done: the live cluster (`dotnet run --project tools/cluster`) runs your Raft.");
         }
         return 0;
     }
 
-    /// <summary>The gate's counts for a chapter, from the cache when nothing it depends on has changed.</summary>
-    private (int Passed, int Failed, int Total)? Summary(Chapter ch, string against)
+    /// <summary>
+    /// The gate's counts for a chapter: the last verdict recorded for this state of its code (by the watch, `check` or an
+    /// earlier `status`), else one run of the fast gate.
+    /// </summary>
+    private Verdict? Summary(Chapter ch, string against)
     {
-        var key = $"{ch.Slug}:{against}:{Fingerprint(ch, against)}";
-        var cacheFile = Path.Combine(StateDir, "status.json");
-        var cache = File.Exists(cacheFile)
-            ? TryRead(cacheFile) ?? new Dictionary<string, int[]>()
-            : new Dictionary<string, int[]>();
-        if (cache.TryGetValue(key, out var hit) && hit.Length == 3)
+        var verdicts = new Verdicts(root);
+        var fingerprint = verdicts.Fingerprint(ch, against);
+        if (verdicts.Find(ch, against, fingerprint) is { } known)
         {
-            return (hit[0], hit[1], hit[2]);
+            return known;
         }
         error.WriteLine($"Running chapter {ch.Number}'s gate ({(against == "chapters" ? "your code" : "reference")}); the first run also builds it...");
-        var (results, _) = Commands.RunGate(root, ch, against, Path.Combine(StateDir, "results", ch.Slug, against));
-        if (results is null)
+        var run = new FastGate(_course).Run(ch, against);
+        if (run.Results is null || run.CompileErrors.Count > 0)
         {
             return null;
         }
-        var passed = results.Count(r => r.Passed);
-        cache[key] = [passed, results.Count - passed, results.Count];
-        Directory.CreateDirectory(StateDir);
-        File.WriteAllText(cacheFile, JsonSerializer.Serialize(cache));
-        return (passed, results.Count - passed, results.Count);
-
-        static Dictionary<string, int[]>? TryRead(string path)
-        {
-            try
-            {
-                return JsonSerializer.Deserialize<Dictionary<string, int[]>>(File.ReadAllText(path));
-            }
-            catch (JsonException)
-            {
-                return null; // a damaged cache only costs a rerun
-            }
-        }
-    }
-
-    /// <summary>A hash of every source file the chapter's gate result depends on.</summary>
-    private string Fingerprint(Chapter ch, string against)
-    {
-        var dirs = new[] { against == "chapters" ? ch.StarterDir : ch.SolutionDir, "tests", "src" };
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in dirs.SelectMany(d => SourceTree.Files(Path.Combine(root, d), SourceTree.IsBuildInput)))
-        {
-            sha.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(root, file)));
-            sha.AppendData(File.ReadAllBytes(file));
-        }
-        return Convert.ToHexString(sha.GetHashAndReset())[..16];
+        verdicts.Record(ch, against, fingerprint, run.Results);
+        return verdicts.Find(ch, against, fingerprint);
     }
 
     // ---- check ----
@@ -239,20 +242,53 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
                 : $"{ch.SolutionDir} is not in this copy of the course, so the reference cannot be checked.");
             return 1;
         }
+        // The fast gate, as the watch runs it; `dotnet test` confirms only a green verdict.
         error.WriteLine($"Running chapter {ch.Number}'s gate on {Path.GetRelativePath(root, codeDir)}...");
-        var (results, buildOutput) = Commands.RunGate(root, ch, against, Path.Combine(StateDir, "results", ch.Slug, against));
-        if (results is null)
+        var verdicts = new Verdicts(root);
+        var fingerprint = verdicts.Fingerprint(ch, against);
+        var gate = new FastGate(_course);
+        var run = gate.Run(ch, against);
+        if (run.CompileErrors.Count > 0)
         {
-            output.WriteLine($"Chapter {ch.Number}'s gate did not run: the code does not build. The compiler says:");
-            foreach (var line in SourceTree.ErrorLines(buildOutput, 20))
+            output.WriteLine($"Chapter {ch.Number} does not compile:");
+            foreach (var e in run.CompileErrors.Take(20))
+            {
+                output.WriteLine($"  {Path.GetRelativePath(root, Path.Combine(codeDir, e.File))}:{e.Line}: {e.Id}: {e.Message}");
+            }
+            return 1;
+        }
+        if (run.Results is null)
+        {
+            output.WriteLine($"Chapter {ch.Number}'s tests could not be built against your code. `dotnet build` says:");
+            foreach (var line in SourceTree.ErrorLines(run.BuildOutput ?? "", 20))
             {
                 output.WriteLine("  " + line);
             }
             return 1;
         }
+        verdicts.Record(ch, against, fingerprint, run.Results);
         var open = against == "chapters" ? Report.OpenTodos(codeDir, ch.Number, root) : [];
-        output.Write(Report.Render(ch, results, open, codeDir, root, id => Todo(ch, id)?.Instruction));
-        return results.All(r => r.Passed) ? 0 : 1;
+        output.Write(Report.Render(ch, run.Results, open, codeDir, root, id => Todo(ch, id)?.Instruction));
+        if (!run.Green)
+        {
+            return 1;
+        }
+        output.WriteLine($"Confirming with `dotnet test {ch.TestDir}` (it builds the gate, then runs its {run.Results.Count} tests)...");
+        output.Flush();
+        var (results, buildOutput) = Commands.RunGate(root, ch, against, Path.Combine(StateDir, "results", ch.Slug, against));
+        if (results is not null && results.All(r => r.Passed))
+        {
+            output.WriteLine($"`dotnet test` agrees: all {results.Count} tests pass.");
+            return 0;
+        }
+        output.WriteLine(results is null
+            ? $"`dotnet test` could not build the gate:\n  {string.Join("\n  ", SourceTree.ErrorLines(buildOutput, 20))}"
+            : $"`dotnet test` disagrees: {results.Count(r => !r.Passed)} test(s) fail there.");
+        if (results is not null)
+        {
+            output.Write(Report.Render(ch, results, open, codeDir, root, id => Todo(ch, id)?.Instruction));
+        }
+        return 1;
     }
 
     /// <summary>A TODO of the chapter, from course/todos.json.</summary>
@@ -341,8 +377,13 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
         output.WriteLine(Indent("What must hold: " + todo.Instruction));
         output.WriteLine();
         var label = level == total ? "The code" : level == 1 ? "A nudge" : "The rule made concrete";
+        var code = todo.Code.Length > 0 ? todo.Code
+            : Course.Carry.CarryForward.HasAnswers(_course) ? new ChapterGenerator(_course).Todos(ch.Number).FirstOrDefault(t => t.Id == todo.Id)?.Code ?? "" : "";
         var text = level == total
-            ? todo.Code.Length > 0 ? todo.Code : "(This copy of the course has no answers in it: ask your instructor, or work from the rule above and the hints before this one.)"
+            ? code.Length > 0 ? code
+                : "(This copy of the course was made without the reference's code, so it cannot show it. Your instructor has it: a copy made " +
+                  "with `dotnet run --project tools/chaptergen -- learner-copy DIR --with-answers` shows it here, and there " +
+                  $"`dotnet run --project tools/progress -- reference {ch.Number}` writes it into your chapter. Until then: the rule above, and the hints before this one.)"
             : levels[level - 1];
         output.WriteLine(Indent(label + ":"));
         output.WriteLine(Indent(Indent(text)));
@@ -458,39 +499,57 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
                 : [];
     }
 
+    // ---- carry ----
+
+    private int Carry(Chapter ch, bool overwrite)
+    {
+        if (!Directory.Exists(Path.Combine(root, ch.StarterDir)))
+        {
+            output.WriteLine($"{ch.StarterDir} does not exist: there is no code of yours to carry.");
+            return 1;
+        }
+        error.WriteLine($"Running chapter {ch.Number}'s gate on your code first...");
+        var run = new FastGate(_course).Run(ch, "chapters");
+        if (!run.Green)
+        {
+            var counts = run.Results is { } r ? $"{r.Count(t => t.Passed)} of {r.Count} tests pass" : "it does not build";
+            output.WriteLine($"Chapter {ch.Number} is not green yet ({counts}): its code is carried into chapter {ch.Number + 1} once it is. " +
+                             $"`dotnet run --project tools/progress -- check {ch.Number}` says what is left (or `reference {ch.Number}` takes the reference's code).");
+            return 1;
+        }
+        return Course.Carry.CarryForward.Run(_course, ch.Number, overwrite, output);
+    }
+
     // ---- reset ----
 
     private int Reset(Chapter ch)
     {
-        if (!Directory.Exists(Path.Combine(root, _course.SourceDir)))
+        var dir = Path.Combine(root, ch.StarterDir);
+        // The starter the progress tool wrote for this chapter (carried from your previous chapter), else the course's.
+        var written = Course.Carry.ChapterFolder.StarterCopy(root, ch);
+        // The course's own starter can be written where the course has its source, or its pack for chapter 1 (whose
+        // starter holds no earlier chapter's code).
+        var canWrite = Course.Carry.CarryForward.HasAnswers(_course) || (ch.Number == 1 && CoursePack.Read(root) is not null);
+        if (!Directory.Exists(written) && !canWrite)
         {
-            output.WriteLine($"This copy of the course has no annotated source ({_course.SourceDir}) to make the starter from. `git checkout -- {ch.StarterDir}` puts back the starter you cloned (commit or copy your work first).");
+            output.WriteLine(ch.Number > 1 && Directory.Exists(Path.Combine(root, _course[ch.Number - 1].StarterDir))
+                ? $"The starter of chapter {ch.Number} is written from your chapter {ch.Number - 1}: `dotnet run --project tools/progress -- carry {ch.Number - 1} --overwrite` writes it again (your files are backed up first)."
+                : $"This copy of the course has neither its annotated source ({_course.SourceDir}) nor its pack ({CoursePack.FileName}) to write the starter from. " +
+                  $"`git checkout -- {ch.StarterDir}` puts back the starter you cloned (commit or copy your work first).");
             return 1;
         }
-        var dir = Path.Combine(root, ch.StarterDir);
-        if (Directory.Exists(dir))
+        if (Course.Carry.ChapterFolder.Backup(root, ch) is { } backup)
         {
-            var backup = Path.Combine(StateDir, "backups", $"{ch.Slug}-{DateTime.Now:yyyyMMdd-HHmmss}");
-            CopyWithoutBuildOutput(dir, backup);
             output.WriteLine($"Backed up {ch.StarterDir} to {Path.GetRelativePath(root, backup)}");
+        }
+        if (Directory.Exists(written))
+        {
+            Course.Carry.ChapterFolder.Write(root, ch, Course.Carry.ChapterFolder.Read(written));
+            output.WriteLine($"Put back chapter {ch.Number}'s starter as the progress tool wrote it (your earlier chapters' code in it) in {ch.StarterDir}. Rebuild, and restart the notebook's kernel.");
+            return 0;
         }
         new ChapterGenerator(_course).Write(ch.Number, Variant.Starter, dir);
         output.WriteLine($"Put the starter of chapter {ch.Number} back in {ch.StarterDir}. Rebuild, and restart the notebook's kernel.");
         return 0;
-    }
-
-    private static void CopyWithoutBuildOutput(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var rel = Path.GetRelativePath(from, file);
-            if (rel.StartsWith("bin", StringComparison.Ordinal) || rel.StartsWith("obj", StringComparison.Ordinal))
-            {
-                continue;
-            }
-            var target = Path.Combine(to, rel);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
     }
 }

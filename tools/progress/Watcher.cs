@@ -47,14 +47,30 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
         };
         var confirmed = new HashSet<int>();
         var announced = false;
+        SaveWatcher? saves = null;
+        try
+        {
         while (!stop.IsCancellationRequested)
         {
+            // Listening starts before the run: a save that lands while the gate runs gets a verdict of its own.
+            var dir = _gate.CodeDir(chapter, against);
+            if (saves?.Directory != dir)
+            {
+                saves?.Dispose();
+                saves = Directory.Exists(dir) ? new SaveWatcher(dir) : null;
+            }
+            var seen = saves?.Version ?? 0;
             var run = Verdict(chapter);
             if (run.Green && (confirmed.Contains(chapter.Number) || Confirm(chapter)))
             {
                 confirmed.Add(chapter.Number);
                 var next = start is null ? course.Available.FirstOrDefault(c => c.Number > chapter.Number) : null;
-                if (next is not null)
+                if (next is not null && against == "chapters")
+                {
+                    // Your code goes with you: the next chapter's starter is written from this one.
+                    Course.Carry.CarryForward.Run(course, chapter.Number, overwrite: false, output);
+                }
+                if (next is not null && Directory.Exists(_gate.CodeDir(next, against)))
                 {
                     output.WriteLine($"On to chapter {next.Number}, {next.Title}: read {next.Notebook}, then fill in {next.StarterDir}/.");
                     chapter = next;
@@ -69,12 +85,27 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
                     announced = true;
                 }
             }
-            var dir = _gate.CodeDir(chapter, against);
+            if (saves is null)
+            {
+                output.WriteLine($"{Path.GetRelativePath(course.Root, dir)}/ does not exist: `dotnet run --project tools/progress` says where you are.");
+                break;
+            }
+            if (saves.Version != seen)
+            {
+                output.WriteLine("A file changed while the gate ran: running it again on what is saved now.");
+                saves.Settle(stop.Token);
+                continue;
+            }
             output.WriteLine($"Watching {Path.GetRelativePath(course.Root, dir)}/ for saves (Ctrl+C stops).");
-            if (!WaitForSave(dir, stop.Token))
+            if (!saves.WaitForSave(seen, stop.Token))
             {
                 break;
             }
+        }
+        }
+        finally
+        {
+            saves?.Dispose();
         }
         return 0;
     }
@@ -83,6 +114,8 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
     private GateRun Verdict(Chapter ch)
     {
         var clock = Stopwatch.StartNew();
+        var verdicts = new Verdicts(course.Root);
+        var fingerprint = verdicts.Fingerprint(ch, against);
         var run = _gate.Run(ch, against);
         if (run.ApiMismatch)
         {
@@ -115,6 +148,7 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
             var open = against == "chapters" ? Report.OpenTodos(codeDir, ch.Number, course.Root) : [];
             var todos = TodoCatalog.Load(course.Root).GetValueOrDefault(ch.Number) ?? [];
             output.Write(Report.Render(ch, run.Results!, open, codeDir, course.Root, id => todos.FirstOrDefault(t => t.Id == id)?.Instruction, maxFailures: 1));
+            verdicts.Record(ch, against, fingerprint, run.Results!);
             if (against == "chapters")
             {
                 // For `hint`, which gives its next hint for the TODO behind the first failure.
@@ -150,9 +184,16 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
         {
             return true;
         }
-        output.WriteLine($"Confirming with `dotnet test {ch.TestDir}`...");
+        output.WriteLine($"Green. Confirming with `dotnet test {ch.TestDir}`, the gate's authority: it builds the gate and runs every test (a minute or two)...");
         output.Flush();
-        var (results, _) = Commands.RunGate(course.Root, ch, against, Path.Combine(course.Root, ".progress", "results", ch.Slug, against));
+        var clock = Stopwatch.StartNew();
+        var confirm = Task.Run(() => Commands.RunGate(course.Root, ch, against, Path.Combine(course.Root, ".progress", "results", ch.Slug, against)));
+        while (!confirm.Wait(TimeSpan.FromSeconds(15)))
+        {
+            output.WriteLine($"  …still confirming ({clock.Elapsed.TotalSeconds:0} s): `dotnet test` is building and running chapter {ch.Number}'s gate.");
+            output.Flush();
+        }
+        var (results, _) = confirm.Result;
         if (results is not null && results.All(r => r.Passed))
         {
             output.WriteLine($"Chapter {ch.Number} is done: all {results.Count} tests of its gate pass.");
@@ -163,36 +204,77 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
             : $"`dotnet test` disagrees: {results.Count(r => !r.Passed)} test(s) fail there. `dotnet run --project tools/progress -- check {ch.Number}` explains them.");
         return false;
     }
+}
 
-    /// <summary>Waits until a .cs file under <paramref name="dir"/> changes and stays unchanged for a moment (editors save in steps).</summary>
-    private static bool WaitForSave(string dir, CancellationToken stop)
+/// <summary>
+/// Counts the saves of .cs files under a chapter's folder, from its creation on, so that a save made while the gate runs
+/// is not missed: the watch compares the count before and after each run.
+/// </summary>
+internal sealed class SaveWatcher : IDisposable
+{
+    private readonly FileSystemWatcher _watcher;
+    private readonly SemaphoreSlim _changed = new(0);
+    private int _version;
+
+    public SaveWatcher(string directory)
     {
-        using var changed = new SemaphoreSlim(0);
-        using var watcher = new FileSystemWatcher(dir, "*.cs") { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
+        Directory = directory;
+        _watcher = new FileSystemWatcher(directory, "*.cs") { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
         FileSystemEventHandler onChange = (_, e) =>
         {
-            if (!SourceTree.IsBuildOutput(Path.GetRelativePath(dir, e.FullPath)))
+            if (!SourceTree.IsBuildOutput(Path.GetRelativePath(directory, e.FullPath)))
             {
-                changed.Release();
+                Interlocked.Increment(ref _version);
+                _changed.Release();
             }
         };
-        watcher.Changed += onChange;
-        watcher.Created += onChange;
-        watcher.Deleted += onChange;
-        watcher.Renamed += (s, e) => onChange(s, e);
-        watcher.EnableRaisingEvents = true;
+        _watcher.Changed += onChange;
+        _watcher.Created += onChange;
+        _watcher.Deleted += onChange;
+        _watcher.Renamed += (s, e) => onChange(s, e);
+        _watcher.EnableRaisingEvents = true;
+    }
+
+    public string Directory { get; }
+
+    /// <summary>How many changes were seen so far.</summary>
+    public int Version => Volatile.Read(ref _version);
+
+    /// <summary>Waits until a change after <paramref name="seen"/>, then until the burst of events of one save settles.</summary>
+    public bool WaitForSave(int seen, CancellationToken stop)
+    {
         try
         {
-            changed.Wait(stop);
-            // Let the burst of events from one save settle.
-            while (changed.Wait(TimeSpan.FromMilliseconds(50), stop))
+            while (Version == seen)
             {
+                _changed.Wait(stop);
             }
+            Settle(stop);
             return true;
         }
         catch (OperationCanceledException)
         {
             return false;
         }
+    }
+
+    /// <summary>Lets the events of one save settle (editors save in steps).</summary>
+    public void Settle(CancellationToken stop)
+    {
+        try
+        {
+            while (_changed.Wait(TimeSpan.FromMilliseconds(50), stop))
+            {
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        _watcher.Dispose();
+        _changed.Dispose();
     }
 }

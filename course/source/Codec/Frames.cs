@@ -33,7 +33,7 @@ public static class Frames
     /// </exception>
     public static async ValueTask<byte[]?> ReadAsync(Stream stream, int maxLength, CancellationToken cancellationToken)
     {
-        //@todo 06 ReadFrame: A reader must take exactly one frame: the 4-byte length, then exactly that many bytes, however the network splits them (one read can return 1 byte). The stream ending before a frame starts is a clean close (null); ending inside the header or the payload is a frame cut off, and a length above maxLength is refused before anything is allocated for it, since a stranger (or a garbled header) could claim 4 GB. Both are a BadFrameException that says which.
+        //@todo 06 ReadFrame: A reader must take exactly one frame, however the network splits it (one read can return a single byte): the frame's length, then exactly that many bytes. The stream ending before a frame starts is a clean close (null); ending inside a frame is a frame cut off, and a length above maxLength is refused before anything is allocated for it, since a stranger (or a garbled header) could claim 4 GB. Both are a BadFrameException that says which.
         var header = new byte[HeaderSize];
         var got = await stream.ReadAtLeastAsync(header, HeaderSize, throwOnEndOfStream: false, cancellationToken);
         if (got == 0)

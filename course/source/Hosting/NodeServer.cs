@@ -206,7 +206,7 @@ public sealed class NodeServer : IAsyncDisposable
     /// </summary>
     public async Task<ClientReply> AnswerClientAsync(ClientRequest request)
     {
-        //@todo 06 AnswerClient: A client may only hear "ok" for a command that is committed and applied: SubmitAsync gives exactly that, and it must run on the node's loop (the node's state belongs to one thread). If the node cannot promise it (it does not lead, it lost leadership, it stopped), answer Ok = false with the reason and the leader it knows, so the client tries there; never let the exception escape, or the client waits on a connection that just closes.
+        //@todo 06 AnswerClient: A client may hear that its command succeeded only once it is committed and applied: SubmitAsync gives exactly that, and it must run on the node's loop (the node's state belongs to one thread). If the node cannot promise it (it does not lead, it lost leadership, it stopped), the answer is not ok, with the reason and the leader it knows, so the client tries there; never let the exception escape, or the client waits on a connection that just closes.
         try
         {
             var result = await _loop.InvokeAsync(() => _node.SubmitAsync(request.Command));

@@ -130,7 +130,7 @@ public sealed class FileStorage : IStableStorage, IDisposable
     /// <summary>Reads the log file's records into a log. Discards a torn final record; throws on any other damage.</summary>
     private List<LogEntry> ReadLogFile()
     {
-        //@todo 05 ReadRecords: A missing log file is an empty log. Otherwise read records from the start. A crash can only cut the file short inside its last record, which was never acknowledged: if the bytes left are too few for a header, or for the payload a valid header announces, discard them (TruncateTornTail) and stop. Anything else that is wrong (a header or payload whose checksum fails, a length above MaxPayloadSize, a record that does not decode) is damage a crash cannot cause: throw Corrupt at that record's offset rather than guess, since dropping it could lose an acknowledged entry.
+        //@todo 05 ReadRecords: Read the log file's records back into the log (their format is in the class's summary). A crash can only cut the file short inside its last record, which was never acknowledged: such a torn tail is discarded (TruncateTornTail) and loading stops there. Anything else that is wrong (a checksum that fails, a length above MaxPayloadSize, a record that does not decode) is damage a crash cannot cause: throw Corrupt at that record's offset rather than guess, since dropping it could lose an acknowledged entry. A missing log file is an empty log.
         var log = new List<LogEntry>();
         if (!_disk.Exists(LogPath))
         {

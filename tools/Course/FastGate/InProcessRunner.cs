@@ -72,6 +72,8 @@ public static class InProcessRunner
         try
         {
             var assembly = context.LoadFromAssemblyPath(testDll);
+            // The stand-ins of open TODOs say when they run (Raft.TodoStandIn): listen on each test's thread.
+            var standIn = StandInHooks(context);
             var found = Discover(assembly).Where(t => filter is null || (exact ? t.FullName == filter : t.FullName.Contains(filter, StringComparison.Ordinal)));
             var tests = (untilFirstFailure
                 ? found.OrderBy(t => LastSeconds.GetValueOrDefault(t.FullName))
@@ -93,7 +95,7 @@ public static class InProcessRunner
                 {
                     var started = System.Diagnostics.Stopwatch.GetTimestamp();
                     Interlocked.Increment(ref inFlight);
-                    var result = RunOne(tests[i], perTestLimit);
+                    var result = RunOne(tests[i], perTestLimit, standIn);
                     Interlocked.Decrement(ref inFlight);
                     var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
                     LastSeconds[tests[i].FullName] = seconds;
@@ -182,7 +184,21 @@ public static class InProcessRunner
         }
     }
 
-    private static TestResult RunOne(Test test, TimeSpan limit)
+    /// <summary>Begin and End of Raft.TodoStandIn in the gate's load context, if the simulator there has it.</summary>
+    private static (MethodInfo Begin, MethodInfo End)? StandInHooks(AssemblyLoadContext context)
+    {
+        try
+        {
+            var type = context.LoadFromAssemblyName(new AssemblyName("Raft.Simulation")).GetType("Raft.TodoStandIn");
+            return type?.GetMethod("Begin") is { } begin && type.GetMethod("End") is { } end ? (begin, end) : null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            return null;
+        }
+    }
+
+    private static TestResult RunOne(Test test, TimeSpan limit, (MethodInfo Begin, MethodInfo End)? standIn)
     {
         var chapter = TestResults.ChapterOf(test.Class.FullName!);
         if (test.Skip is not null)
@@ -195,11 +211,13 @@ public static class InProcessRunner
                 "A test with parameters (a [Theory]) runs only under `dotnet test`.");
         }
         Exception? failure = null;
+        string[] ran = [];
         var thread = new Thread(() =>
         {
             object? instance = null;
             try
             {
+                standIn?.Begin.Invoke(null, null);
                 instance = test.Method.IsStatic ? null : Activator.CreateInstance(test.Class);
                 var returned = test.Method.Invoke(instance, null);
                 if (returned is Task task)
@@ -218,6 +236,7 @@ public static class InProcessRunner
             finally
             {
                 (instance as IDisposable)?.Dispose();
+                ran = standIn?.End.Invoke(null, null) as string[] ?? [];
             }
         }, maxStackSize: 16 * 1024 * 1024) { IsBackground = true, Name = test.FullName };
         thread.Start();
@@ -229,7 +248,7 @@ public static class InProcessRunner
         }
         return failure is null
             ? new TestResult(test.FullName, test.Class.FullName!, chapter, true, "Passed", "")
-            : new TestResult(test.FullName, test.Class.FullName!, chapter, false, "Failed", Message(failure), StackTrace(failure));
+            : new TestResult(test.FullName, test.Class.FullName!, chapter, false, "Failed", Message(failure), StackTrace(failure)) { StandIns = ran };
     }
 
     /// <summary>The exception chain as xunit writes it: "Type : message", then "---- Type : message" per inner exception.</summary>
