@@ -289,6 +289,24 @@ internal sealed class LiveCluster : IAsyncDisposable
 
     public RaftClient Client() => new(Addresses);
 
+    /// <summary>
+    /// A client's command with a deadline: if no answer comes in time, the failure says what was asked and shows every
+    /// node's state and what the nodes logged (a stub's NotImplementedException, thrown on a node's thread, among it).
+    /// </summary>
+    public async Task<string> AskAsync(Func<CancellationToken, Task<string>> ask, string what)
+    {
+        using var timeout = new CancellationTokenSource(Live.Deadline);
+        try
+        {
+            return await ask(timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            Assert.Fail($"{what}: no answer within {Live.Deadline.TotalSeconds:0} s\n{await DescribeAsync()}");
+            throw;
+        }
+    }
+
     /// <summary>A raw connection to node <paramref name="id"/>, to send it bytes no real node would.</summary>
     public async Task<TcpClient> ConnectAsync(int id)
     {

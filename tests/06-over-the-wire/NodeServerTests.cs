@@ -15,20 +15,20 @@ public sealed class NodeServerTests
         var leader = await cluster.LeaderAsync("three nodes over TCP never agreed on one leader (§5.2): are peers' messages reaching the inbox? (TODO(ch06) ServeConnection)");
 
         await using var client = cluster.Client();
-        using var timeout = new CancellationTokenSource(Live.Deadline);
         for (var i = 1; i <= 10; i++)
         {
-            (await client.PutAsync($"k{i}", $"v{i}", timeout.Token)).ShouldBe("ok", $"put k{i} is acknowledged once applied (§5.3; TODO(ch06) AnswerClient)");
+            (await cluster.AskAsync(t => client.PutAsync($"k{i}", $"v{i}", t), $"put k{i} (TODO(ch06) AnswerClient)")).ShouldBe("ok",
+                $"put k{i} is acknowledged once applied (§5.3; TODO(ch06) AnswerClient)");
         }
         for (var i = 1; i <= 10; i++)
         {
-            (await client.GetAsync($"k{i}", timeout.Token)).ShouldBe($"v{i}", $"get k{i} reads the value put before it (§5.3, §8)");
+            (await cluster.AskAsync(t => client.GetAsync($"k{i}", t), $"get k{i}")).ShouldBe($"v{i}", $"get k{i} reads the value put before it (§5.3, §8)");
         }
 
         // On a loaded machine a leader can lose its term after the last answer. A new leader does not count replicas of
         // an earlier term's entry (Figure 8) and appends no no-op of its own (§8, the key-value chapter), so one more
         // command is what commits everything before it everywhere.
-        (await client.PutAsync("last", "x", timeout.Token)).ShouldBe("ok", "a last put is acknowledged (§5.3)");
+        (await cluster.AskAsync(t => client.PutAsync("last", "x", t), "a last put")).ShouldBe("ok", "a last put is acknowledged (§5.3)");
         await cluster.Until(async () => (await Task.WhenAll(cluster.Running.Select(s => s.StatusAsync()))).All(s => s.LastApplied >= 21),
             "every node applies the 21 commands the leader committed (§5.3)");
         var logs = await Task.WhenAll(cluster.Running.Select(s => s.ReadAsync(n => string.Join("|", n.Log.Take(20).Select(e => e.Command)))));

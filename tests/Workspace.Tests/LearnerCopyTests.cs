@@ -52,6 +52,59 @@ public sealed class LearnerCopyTests
     }
 
     [Fact]
+    public async Task A_save_while_the_watch_runs_the_gate_gets_a_verdict_of_its_own()
+    {
+        var copy = Path.Combine(Path.GetTempPath(), $"watch-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            LearnerCopy.Write(Repo.Course, copy, withAnswers: false, TextWriter.Null).ShouldBe(0);
+            var course = CourseManifest.Load(copy);
+            var file = Path.Combine(copy, course[1].StarterDir, "RaftNode.Log.cs");
+            var output = new StringWriter();
+            var synced = TextWriter.Synchronized(output);
+            var verdicts = 0;
+            using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+            var watcher = new Watcher(course, synced, TextWriter.Null, "chapters", noConfirm: true)
+            {
+                // The learner saves while the first verdict's gate runs.
+                VerdictStarting = _ =>
+                {
+                    if (Interlocked.Increment(ref verdicts) == 1)
+                    {
+                        File.AppendAllText(file, "\n// saved while the gate ran\n");
+                    }
+                },
+            };
+            var watching = Task.Run(() => watcher.Run(course[1], once: false, stop.Token));
+            string Said()
+            {
+                // The synchronized writer locks itself while it writes.
+                lock (synced)
+                {
+                    return output.ToString();
+                }
+            }
+            while (!Said().Contains("── verdict 2", StringComparison.Ordinal) && !watching.IsCompleted)
+            {
+                await Task.Delay(50, stop.Token);
+            }
+            await stop.CancelAsync();
+            await watching;
+
+            var said = Said();
+            said.ShouldContain("A file changed while the gate ran", Case.Sensitive, $"the watch notices the save made during its run:\n{said}");
+            said.ShouldContain("── verdict 2", Case.Sensitive, $"and gives that save a verdict of its own, without another save:\n{said}");
+        }
+        finally
+        {
+            if (Directory.Exists(copy))
+            {
+                Directory.Delete(copy, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_learners_own_code_of_every_chapter_is_carried_into_the_live_cluster_at_the_end()
     {
         var work = Path.Combine(Path.GetTempPath(), $"one-raft-{Environment.ProcessId}-{Guid.NewGuid():N}");

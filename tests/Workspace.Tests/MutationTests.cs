@@ -41,5 +41,13 @@ public sealed class MutationTests
         outcomes.Where(o => !o.Killed).Select(o => $"{o.Mutant.Id}: {o.Mutant.Mistake} ({o.Mutant.Rule})")
             .ShouldBeEmpty($"These mistakes survive chapter {number}'s gate: add the test that catches each " +
                            $"(replay one: dotnet run --project tools/chaptergen -- mutants {number} --id ID)");
+
+        // What a learner who made the mistake reads first must be sentences: the test's rule and what happened in words.
+        var codeDir = Path.Combine(Repo.Root, ch.SolutionDir);
+        outcomes.Where(o => o.Killed && o.FirstFailure is not null)
+            .Select(o => (o.Mutant.Id, Bad: MutationSuite.NotASentence(Report.Explain(o.FirstFailure!, codeDir, Repo.Root, []))))
+            .Where(o => o.Bad.Count > 0).Select(o => $"{o.Id}: {string.Join(", ", o.Bad)}")
+            .ShouldBeEmpty($"These mutants' first failure does not read as a sentence (see it with: dotnet run --project tools/chaptergen -- mutants {number} --id ID --show): " +
+                           "give the check a message that says the rule, name the values it compares, and keep checks from throwing");
     }
 }

@@ -159,6 +159,16 @@ try
                 var m = o.Mutant;
                 var verdict = o.Problem is not null ? "BROKEN  " : o.Killed ? "killed  " : "SURVIVED";
                 Console.WriteLine($"  {verdict} {m.Id,-34} {o.Time.TotalSeconds,5:0.0} s  {(o.Problem ?? (o.Killed ? "by " + o.KilledBy[0] : m.Mistake + " (" + m.Rule + ")"))}");
+                if (showReport && o.FirstFailure is { } first)
+                {
+                    var explained = Report.Explain(first, gate.CodeDir(ch, "solutions"), root, []);
+                    Console.WriteLine($"    What a learner who made this mistake reads first ({first.Sentence}):");
+                    Console.WriteLine(string.Join('\n', explained.Split('\n').Select(l => "      " + l)));
+                    if (MutationSuite.NotASentence(explained) is { Count: > 0 } bad)
+                    {
+                        Console.WriteLine($"    (it does not read as a sentence: {string.Join(", ", bad)})");
+                    }
+                }
                 if (showReport && o.Results is not null)
                 {
                     Console.WriteLine(Report.Render(ch, o.Results, [], gate.CodeDir(ch, "solutions"), root));

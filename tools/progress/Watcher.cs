@@ -17,12 +17,16 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
     private readonly FastGate _gate = new(course);
     private int _verdicts;
 
+    /// <summary>Called as each verdict's run starts (a test edits a file then, to see that the save is not missed).</summary>
+    public Action<Chapter>? VerdictStarting { get; init; }
+
     /// <param name="start">
     /// The chapter to watch, and stay on once green (the learner chose it); null for the first ready chapter whose gate
     /// is not green, moving on to the next chapter each time one turns green.
     /// </param>
     /// <param name="once">Give one verdict and return: 0 if green, 1 if not.</param>
-    public int Run(Chapter? start, bool once)
+    /// <param name="stopToken">Stops the watch (Ctrl+C stops it too).</param>
+    public int Run(Chapter? start, bool once, CancellationToken stopToken = default)
     {
         var chapter = start ?? _gate.FirstNotGreen(against, once ? null : ch => error.WriteLine($"Checking chapter {ch.Number}... (the first time, `dotnet build` builds its gate)"));
         if (chapter is null)
@@ -39,17 +43,30 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
             return Verdict(chapter).Green ? 0 : 1;
         }
 
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopToken);
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
         {
             e.Cancel = true;
             stop.Cancel();
         };
-        var confirmed = new HashSet<int>();
-        var announced = false;
+        Console.CancelKeyPress += onCtrlC;
         SaveWatcher? saves = null;
         try
         {
+            Loop(chapter, start, stop.Token, ref saves);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+            saves?.Dispose();
+        }
+        return 0;
+    }
+
+    private void Loop(Chapter chapter, Chapter? start, CancellationToken stop, ref SaveWatcher? saves)
+    {
+        var confirmed = new HashSet<int>();
+        var announced = false;
         while (!stop.IsCancellationRequested)
         {
             // Listening starts before the run: a save that lands while the gate runs gets a verdict of its own.
@@ -88,31 +105,27 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
             if (saves is null)
             {
                 output.WriteLine($"{Path.GetRelativePath(course.Root, dir)}/ does not exist: `dotnet run --project tools/progress` says where you are.");
-                break;
+                return;
             }
             if (saves.Version != seen)
             {
                 output.WriteLine("A file changed while the gate ran: running it again on what is saved now.");
-                saves.Settle(stop.Token);
+                saves.Settle(stop);
                 continue;
             }
             output.WriteLine($"Watching {Path.GetRelativePath(course.Root, dir)}/ for saves (Ctrl+C stops).");
-            if (!saves.WaitForSave(seen, stop.Token))
+            output.Flush();
+            if (!saves.WaitForSave(seen, stop))
             {
-                break;
+                return;
             }
         }
-        }
-        finally
-        {
-            saves?.Dispose();
-        }
-        return 0;
     }
 
     /// <summary>Runs the gate once and prints the verdict.</summary>
     private GateRun Verdict(Chapter ch)
     {
+        VerdictStarting?.Invoke(ch);
         var clock = Stopwatch.StartNew();
         var verdicts = new Verdicts(course.Root);
         var fingerprint = verdicts.Fingerprint(ch, against);

@@ -15,6 +15,8 @@ const string Usage = """
       --appoint N         make node N leader of term 1 at the start (chapter 1 has no elections yet)
       --crash N@MS        crash node N at MS milliseconds of simulated time (repeatable)
       --restart N@MS      restart node N at MS milliseconds (repeatable)
+      --partition A/B@MS  cut the cluster in two at MS milliseconds, e.g. 1,2/3,4,5@500 (repeatable)
+      --heal MS           join every part of the cluster again at MS milliseconds (repeatable)
       --submit CMD@MS     a client submits CMD to the leader at MS milliseconds (repeatable; chapter 3 on)
       --commands N        a client submits N commands x=1, x=2, ... to the leader, one every 100 ms from 1 s on
       --unreliable        lose, duplicate and delay messages
@@ -29,6 +31,8 @@ seconds.Validators.Add(r => { if (r.GetValueOrDefault<double>() is <= 0 or > 600
 var appoint = new Option<int?>("--appoint") { Description = "Make node N leader of term 1 at the start (chapter 1 has no elections yet)." };
 var crash = new Option<string[]>("--crash") { Description = "Crash node N at MS milliseconds: N@MS (repeatable).", AllowMultipleArgumentsPerToken = false };
 var restart = new Option<string[]>("--restart") { Description = "Restart node N at MS milliseconds: N@MS (repeatable)." };
+var partition = new Option<string[]>("--partition") { Description = "Cut the cluster in two at MS milliseconds: A/B@MS, e.g. 1,2/3,4,5@500 (repeatable)." };
+var heal = new Option<int[]>("--heal") { Description = "Join every part of the cluster again at MS milliseconds (repeatable)." };
 var submit = new Option<string[]>("--submit") { Description = "A client submits CMD to the leader at MS milliseconds: CMD@MS (repeatable)." };
 var commands = new Option<int>("--commands") { Description = "Submit N commands x=1, x=2, ... to the leader, one every 100 ms from 1 s on." };
 commands.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or > 10000) r.AddError("--commands takes a number from 0 to 10000."); });
@@ -37,7 +41,7 @@ var output = new Option<string?>("--out") { Description = "Where to write the ti
 
 var root = new RootCommand("A simulated cluster of your chapter's nodes, with their logs in the console and a timeline at the end.")
 {
-    seed, nodes, seconds, appoint, crash, restart, submit, commands, unreliable, output,
+    seed, nodes, seconds, appoint, crash, restart, partition, heal, submit, commands, unreliable, output,
 };
 root.SetAction(p => Simulate(p));
 var parsed = root.Parse(args);
@@ -66,6 +70,28 @@ int Simulate(ParseResult p)
 {
     var n = p.GetValue(nodes);
     var events = new List<(TimeSpan At, string What, int Node, string Command)>();
+    var groups = new Dictionary<string, (int[] A, int[] B)>();
+    foreach (var text in p.GetValue(partition) ?? [])
+    {
+        var at = text.LastIndexOf('@');
+        var sides = at > 0 ? text[..at].Split('/') : [];
+        int[]? Side(string side) => side.Split(',').Select(x => int.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : -1).ToArray() is var ids && ids.All(id => id >= 1 && id <= n) ? ids : null;
+        if (sides.Length != 2 || Side(sides[0]) is not { } left || Side(sides[1]) is not { } right || left.Intersect(right).Any() ||
+            !int.TryParse(text[(at + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+        {
+            throw new ArgumentException($"--partition takes two groups of nodes 1 to {n} with no node in both, and a time: A/B@MS, like --partition 1,2/3@500; got `{text}`.");
+        }
+        groups[text] = (left, right);
+        events.Add((TimeSpan.FromMilliseconds(ms), "partition", 0, text));
+    }
+    foreach (var ms in p.GetValue(heal) ?? [])
+    {
+        if (ms < 0)
+        {
+            throw new ArgumentException($"--heal takes a time in milliseconds, 0 or more; got {ms}.");
+        }
+        events.Add((TimeSpan.FromMilliseconds(ms), "heal", 0, ""));
+    }
     foreach (var (option, what) in new[] { (crash, "crash"), (restart, "restart") })
     {
         foreach (var text in p.GetValue(option) ?? [])
@@ -117,6 +143,17 @@ int Simulate(ParseResult p)
         new SimulationOptions { Seed = runSeed, NodeCount = n, Network = p.GetValue(unreliable) ? NetworkOptions.Unreliable : NetworkOptions.Reliable, Loggers = loggers },
         context => new RaftNode(context));
     var end = TimeSpan.FromSeconds(p.GetValue(seconds));
+    var log = loggers.CreateLogger("Raft.Simulate");
+    // What falls after the end of the run does not happen: say so now, not by silence.
+    var late = events.Where(e => e.At > end).ToList();
+    if (late.Count > 0)
+    {
+        var lastAt = late.Max(e => e.At).TotalSeconds;
+        var lateCommands = late.Count(e => e.What == "submit");
+        log.LogWarning("{Count} of the events asked for fall after the run's end at {End} s ({Commands} of them client commands) and will not happen: " +
+                       "add --seconds {Seconds} to see them all", late.Count, end.TotalSeconds, lateCommands, Math.Ceiling(lastAt + 0.5));
+    }
+    void Say(string what) => log.LogInformation("{Time} ms  ==> {What}", TraceEvent.Milliseconds(cluster.Now), what);
     var submitted = 0;
     var accepted = 0;
     string verdict;
@@ -132,6 +169,7 @@ int Simulate(ParseResult p)
             switch (e.What)
             {
                 case "crash" when cluster.IsUp(e.Node):
+                    Say($"node {e.Node} crashes");
                     cluster.Crash(e.Node);
                     break;
                 case "restart" when !cluster.IsUp(e.Node):
@@ -139,6 +177,18 @@ int Simulate(ParseResult p)
                     // Before chapter 5 a node saves nothing, so it comes back empty: it has forgotten its term, its vote and the
                     // entries it acknowledged, which Raft's rules assume it kept (Figure 2: persistent state).
                     cluster.Note($"node {e.Node} restarts with only what it saved to storage");
+                    Say($"node {e.Node} restarts with only what it saved to storage");
+                    break;
+                case "partition":
+                    var (left, right) = groups[e.Command];
+                    cluster.Network.Partition(left, right);
+                    cluster.Note($"partition: {string.Join(",", left)} | {string.Join(",", right)}");
+                    Say($"the network is cut: nodes {string.Join(", ", left)} on one side, {string.Join(", ", right)} on the other");
+                    break;
+                case "heal":
+                    cluster.Network.Heal();
+                    cluster.Note("the network heals");
+                    Say("the network heals: every node can reach every other again");
                     break;
                 case "submit":
                     submitted++;
@@ -146,6 +196,7 @@ int Simulate(ParseResult p)
                     if (target is null)
                     {
                         cluster.Note($"client: no leader for {e.Command}");
+                        Say($"client: no leader to take {e.Command}");
                         break;
                     }
                     object? result = null;
@@ -153,6 +204,7 @@ int Simulate(ParseResult p)
                     var ok = result?.GetType().GetProperty("Accepted")?.GetValue(result) is true;
                     accepted += ok ? 1 : 0;
                     cluster.Note($"client: {e.Command} to node {target.Id}: {(ok ? "accepted" : "refused")}");
+                    Say($"client: {e.Command} to node {target.Id}: {(ok ? "accepted" : "refused")}");
                     break;
             }
         }

@@ -27,8 +27,9 @@ public sealed record MutantEdit(string File, string Find, string Replace);
 /// <param name="Problem">Why the mutant could not be planted or run (its text is not in the file, it does not compile); null if it ran.</param>
 /// <param name="Results">Every test's result on the mutant, for showing what a learner who made this mistake would read.</param>
 /// <param name="LeftRunning">A test passed its time limit and still runs: the process that ran this mutant is no quiet place for the next.</param>
+/// <param name="FirstFailure">The test that killed the mutant (failed, then failed again alone): what a learner who made the mistake reads first.</param>
 public sealed record MutantOutcome(Mutant Mutant, bool Killed, IReadOnlyList<string> KilledBy, string? Problem, TimeSpan Time, IReadOnlyList<TestResult>? Results = null,
-    bool LeftRunning = false);
+    bool LeftRunning = false, TestResult? FirstFailure = null);
 
 /// <summary>
 /// The mutation suite: for each chapter, a catalog of the mistakes learners really make (course/mutants/NN-slug.json),
@@ -112,7 +113,8 @@ public static class MutationSuite
             }
         }
         var killedBy = confirmed is null ? failed : [confirmed, .. failed.Where(f => f.Name != confirmed.Name).OrderBy(f => f.Seconds)];
-        return new MutantOutcome(mutant, confirmed is not null, killedBy.Select(r => r.Sentence).Take(3).ToList(), null, clock.Elapsed, run.Results, leftRunning);
+        return new MutantOutcome(mutant, confirmed is not null, killedBy.Select(r => r.Sentence).Take(3).ToList(), null, clock.Elapsed, run.Results, leftRunning,
+            confirmed);
     }
 
     /// <summary>
@@ -146,5 +148,23 @@ public static class MutationSuite
             n++;
         }
         return n;
+    }
+
+    /// <summary>
+    /// What in a failure's explanation does not read as a sentence: a check that threw, Shouldly's own wording of a check
+    /// without a message, tuple fields. Empty when the learner reads the test's rule and what happened in words.
+    /// </summary>
+    public static IReadOnlyList<string> NotASentence(string explanation)
+    {
+        var found = new List<string>();
+        foreach (var phrase in new[] { "Object reference not set", "should satisfy the condition", "satisfying the condition", "should be True but was", "should be False but was" })
+        {
+            if (explanation.Contains(phrase, StringComparison.Ordinal))
+            {
+                found.Add(phrase);
+            }
+        }
+        found.AddRange(Enumerable.Range(1, 7).Select(i => $"Item{i}").Where(item => System.Text.RegularExpressions.Regex.IsMatch(explanation, $@"\b{item}\b")));
+        return found;
     }
 }
