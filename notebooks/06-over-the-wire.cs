@@ -77,11 +77,11 @@ NotebookRun.Cell(7, "A live cluster");
 using (var stranger = new System.Net.Sockets.TcpClient())
 {
     await stranger.ConnectAsync("127.0.0.1", cluster.First(a => a.Id == second).Port);
-    var stream = stranger.GetStream();
-    await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: raft\r\n\r\n"));
+    var connection = stranger.GetStream();
+    await connection.WriteAsync(System.Text.Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: raft\r\n\r\n"));
     var buffer = new byte[256];
     using var closed = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-    while (await stream.ReadAsync(buffer, closed.Token) > 0) { }   // until the node closes it
+    while (await connection.ReadAsync(buffer, closed.Token) > 0) { }   // until the node closes it
 }
 display($"node {second} counted {servers[second].BadFrames} bad frame(s) and logged: {warnings.At(Microsoft.Extensions.Logging.LogLevel.Warning).Last()}");
 display($"the client is still served: k1 = {await client.GetAsync("k1")}");

@@ -119,8 +119,8 @@ public sealed class NodeServerTests
         }
 
         await Live.Until(() => cluster[1].BadFrames == 1, $"the node counts the bad frame ({reason}) (TODO(ch06) ServeConnection)", Live.Quick);
-        cluster.Logs.At(LogLevel.Warning).ShouldContain(w => w.Contains("closed the connection", StringComparison.Ordinal),
-            $"the node logs a warning that says it closed the connection and why ({reason}):\n{cluster.Logs.All}");
+        cluster.Logs.At(LogLevel.Warning).Any(w => w.Contains("closed the connection", StringComparison.Ordinal)).ShouldBeTrue(
+            $"the node logs a warning that says it closed the connection and why ({reason}) (TODO(ch06) ServeConnection); it logged:\n{cluster.Logs.All}");
         (await Ask(() => client.PutAsync("after", "2", timeout.Token), "put after the bad input")).ShouldBe("ok", "the node still serves its other connections after the bad input (TODO(ch06) ServeConnection)");
         (await Ask(() => client.GetAsync("before", timeout.Token), "get after the bad input")).ShouldBe("1", "nothing was lost (TODO(ch06) ServeConnection)");
     }

@@ -86,6 +86,31 @@ public sealed partial class CarryTests : IDisposable
             .ShouldBeEmpty($"the learner's code of every TODO reaches chapter {last}");
     }
 
+    [Fact]
+    public void Taking_the_reference_fills_one_chapters_TODOs_and_keeps_the_learners_earlier_code()
+    {
+        var generator = new ChapterGenerator(Repo.Course);
+        var learner = MarkedSource(Path.Combine(_temp, "marked-reference"));
+        // Chapter 3 as carried from the learner's chapter 2: their code of chapters 1 and 2, chapter 3's stubs.
+        var carried = Carrier.Plan(generator, 2, learner.Render(2, Variant.Starter, _ => TodoForm.Solution)).Files;
+
+        var plan = Carrier.Reference(generator, 3, carried);
+
+        var expected = CSharp(learner.Render(3, Variant.Starter, t => TodoForm.Solution));
+        var got = CSharp(plan.Files);
+        var files = 0;
+        foreach (var (file, text) in expected.Where(f => f.Key != "LearnerHelpers.cs"))
+        {
+            // The learner's markers stay in chapters 1 and 2's TODOs; chapter 3's TODOs hold the reference's code (no marker).
+            var withoutChapter3Marks = string.Join('\n', text.Split('\n').Where(l => !l.Contains("LearnerHelpers.Mark(\"03-", StringComparison.Ordinal)));
+            got[file].ShouldBe(withoutChapter3Marks, $"{file}: chapter 3's TODOs are the reference's, the learner's earlier code is theirs");
+            files++;
+        }
+        files.ShouldBeGreaterThan(5, "chapter 3's files were compared");
+        got.ShouldContainKey("LearnerHelpers.cs", "the learner's own file stays");
+        plan.Notes.ShouldBeEmpty("nothing of the learner's was in chapter 3's TODOs, so nothing gives way");
+    }
+
     internal static string Marker(int chapter, string id) => $"LearnerHelpers.Mark(\"{chapter:00}-{id}\");";
 
     /// <summary>

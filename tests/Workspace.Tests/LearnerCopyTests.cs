@@ -151,6 +151,12 @@ public sealed class LearnerCopyTests
                 }
             }
 
+            // A notebook's program runs on the learner's solved chapter, as on the reference.
+            var (notebook, ran) = Course.Commands.Run(copy, "dotnet", "run notebooks/04-committing-entries.cs", TimeSpan.FromMinutes(5));
+            notebook.ShouldBe(0, $"notebook 04's program runs on the learner's chapter 4:\n{ran}");
+            ran.ShouldContain("Done: notebook 04-committing-entries ran to the end", Case.Sensitive, ran);
+            ran.ShouldContain("Leader Completeness", Case.Sensitive, $"its cell that breaks a rule on purpose shows the break on the learner's code too:\n{ran}");
+
             // The live cluster of the learner's copy runs their chapter 6: every rule theirs.
             var (built, said) = Course.Commands.Run(copy, "dotnet", "build tools/cluster -v q -nologo", TimeSpan.FromMinutes(5));
             built.ShouldBe(0, $"the live cluster builds on the learner's chapter 6:\n{said}");
