@@ -17,6 +17,7 @@ public static partial class NotebookRun
     private static int _cell;
     private static string _title = "";
     private static int _pictures;
+    private static readonly HashSet<string> _written = new(StringComparer.Ordinal);
 
     /// <summary>Where the repository is: the app's source file sits in its notebooks/ folder.</summary>
     public static void Start(string slug, string title, [CallerFilePath] string file = "")
@@ -78,8 +79,14 @@ public static partial class NotebookRun
                 break;
             case TimelinePicture picture:
                 _pictures++;
-                var name = $"cell{_cell:00}-{NotAWordCharacter().Replace(picture.Title, "-").Trim('-').ToLowerInvariant()}.html";
-                var path = Path.Combine(_root, "artifacts", "notebooks", _slug, name);
+                var name = $"cell{_cell:00}-{NotAWordCharacter().Replace(picture.Title, "-").Trim('-').ToLowerInvariant()}";
+                // Two pictures of the same title in one cell get two files, not one written over the other.
+                var path = Path.Combine(_root, "artifacts", "notebooks", _slug, name + ".html");
+                for (var n = 2; _written.Contains(path); n++)
+                {
+                    path = Path.Combine(_root, "artifacts", "notebooks", _slug, $"{name}-{n}.html");
+                }
+                _written.Add(path);
                 var written = picture.Timeline.WriteHtml(path, picture.Title, $"Notebook {_slug}, code cell {_cell}: {_title}");
                 Console.WriteLine($"Timeline: {picture.Title}");
                 Console.WriteLine($"  written to {Path.GetRelativePath(Directory.GetCurrentDirectory(), written)}");

@@ -52,6 +52,66 @@ public sealed class LearnerCopyTests
     }
 
     [Fact]
+    public async Task A_green_verdict_for_code_saved_over_during_the_run_is_neither_confirmed_nor_carried()
+    {
+        var copy = Path.Combine(Path.GetTempPath(), $"watch-green-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            LearnerCopy.Write(Repo.Course, copy, withAnswers: false, TextWriter.Null).ShouldBe(0);
+            var course = CourseManifest.Load(copy);
+            // The learner's chapter 1 is solved (the reference's code, as if they wrote it).
+            WriteChapter(copy, course[1], new ChapterGenerator(Repo.Course).Render(1, Variant.Starter, _ => TodoForm.Solution));
+            var file = Path.Combine(copy, course[1].StarterDir, "RaftNode.Log.cs");
+            var output = new StringWriter();
+            var synced = TextWriter.Synchronized(output);
+            var runs = 0;
+            using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+            var watcher = new Watcher(course, synced, TextWriter.Null, "chapters", noConfirm: true)
+            {
+                // The learner saves after the first verdict's gate compiled their files: that green is for older code.
+                GateRan = _ =>
+                {
+                    if (Interlocked.Increment(ref runs) == 1)
+                    {
+                        File.AppendAllText(file, "\n// saved after the gate compiled\n");
+                    }
+                },
+            };
+            var watching = Task.Run(() => watcher.Run(null, once: false, stop.Token));
+            string Said()
+            {
+                lock (synced)
+                {
+                    return output.ToString();
+                }
+            }
+            var next = Path.Combine(copy, course[2].StarterDir);
+            while (!Said().Contains("On to chapter 2", StringComparison.Ordinal) && !watching.IsCompleted)
+            {
+                await Task.Delay(50, stop.Token);
+            }
+            await stop.CancelAsync();
+            await watching;
+
+            var said = Said();
+            runs.ShouldBeGreaterThanOrEqualTo(2, $"the gate ran again after the save:\n{said}");
+            said.IndexOf("A file changed while the gate ran", StringComparison.Ordinal).ShouldBeGreaterThanOrEqualTo(0, $"the watch noticed the save:\n{said}");
+            said.IndexOf("A file changed while the gate ran", StringComparison.Ordinal).ShouldBeLessThan(said.IndexOf("Carried your code", StringComparison.Ordinal),
+                $"the code is carried only after the verdict of what is saved:\n{said}");
+            Directory.EnumerateFiles(next, "*.cs", SearchOption.AllDirectories).Select(File.ReadAllText)
+                .Any(t => t.Contains("// saved after the gate compiled", StringComparison.Ordinal))
+                .ShouldBeTrue("chapter 2 was written from the code as saved, not as the first run compiled it");
+        }
+        finally
+        {
+            if (Directory.Exists(copy))
+            {
+                Directory.Delete(copy, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_save_while_the_watch_runs_the_gate_gets_a_verdict_of_its_own()
     {
         var copy = Path.Combine(Path.GetTempPath(), $"watch-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -179,20 +239,20 @@ public sealed class LearnerCopyTests
             }
         }
 
-        static void WriteChapter(string root, Chapter ch, IReadOnlyDictionary<string, string> files)
-        {
-            foreach (var (rel, content) in files.Where(f => f.Key.EndsWith(".cs", StringComparison.Ordinal)))
-            {
-                var full = Path.Combine(root, ch.StarterDir, rel);
-                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-                File.WriteAllText(full, content);
-            }
-        }
-
         static bool ContainsUtf16(byte[] bytes, string text)
         {
             var pattern = System.Text.Encoding.Unicode.GetBytes(text);
             return bytes.AsSpan().IndexOf(pattern) >= 0;
+        }
+    }
+
+    private static void WriteChapter(string root, Chapter ch, IReadOnlyDictionary<string, string> files)
+    {
+        foreach (var (rel, content) in files.Where(f => f.Key.EndsWith(".cs", StringComparison.Ordinal)))
+        {
+            var full = Path.Combine(root, ch.StarterDir, rel);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, content);
         }
     }
 }

@@ -48,11 +48,12 @@ public sealed partial class NotebookAppTests
                 part.ShouldContain(expected, Case.Sensitive, $"{name}.cs, code cell {i + 1}, shows \"{expected}\" as the notebook's cell does:\n{part}");
                 checkedCells++;
             }
-            var timelines = Regex.Matches(source, @"Timeline\(").Count;
+            var timelines = Regex.Matches(source, @"(?<![A-Za-z])Timeline\(").Count;
             if (timelines > 0)
             {
                 var written = WrittenTo().Matches(part).Select(m => Path.Combine(Repo.Root, m.Groups["path"].Value)).ToList();
                 written.Count.ShouldBe(timelines, $"{name}.cs, code cell {i + 1}, writes each timeline the notebook's cell draws:\n{part}");
+                written.Distinct().Count().ShouldBe(written.Count, $"{name}.cs, code cell {i + 1}, writes each timeline to a file of its own:\n{part}");
                 foreach (var file in written)
                 {
                     File.Exists(file).ShouldBeTrue($"{file} was written");

@@ -42,11 +42,11 @@ public sealed class VacuousLoopTests
         // Only checks outside the loop say whether it ran: a counter checked after it, a size checked before or after.
         foreach (var check in Assertions(method).Where(c => !loop.Span.Contains(c.Span)))
         {
-            if (check.SpanStart > loop.Span.End && counters.Any(c => Mentions(check, c)))
+            if (check.SpanStart > loop.Span.End && counters.Any(c => Mentions(check, c)) && FailsOnZero(check))
             {
                 return "its counter is checked";
             }
-            if (collection is not null && Mentions(check, collection) && SizeCheck(check))
+            if (collection is not null && Mentions(check, collection) && SizeCheck(check) && FailsOnZero(check))
             {
                 return "its collection's size is checked";
             }
@@ -63,6 +63,30 @@ public sealed class VacuousLoopTests
         (name is "ShouldNotBeEmpty" or "ShouldHaveSingleItem" ||
          (name.StartsWith("ShouldBe", StringComparison.Ordinal) && receiver is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Count" or "Length" }) ||
          (name == "ShouldBe" && receiver is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Count" } }));
+
+    /// <summary>
+    /// True if the check fails when what it is called on is zero or empty: only then does it prove the loop ran.
+    /// <c>n.ShouldBeGreaterThanOrEqualTo(0)</c> or <c>frames.Count.ShouldBeLessThanOrEqualTo(5)</c> pass on zero.
+    /// </summary>
+    private static bool FailsOnZero(InvocationExpressionSyntax check)
+    {
+        if (check.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name })
+        {
+            return false;
+        }
+        var first = check.ArgumentList.Arguments.FirstOrDefault()?.Expression;
+        // A bound that is not a number written in the code (expected.Length) is taken to be what the test means.
+        var bound = first is null ? null : Number(first);
+        return name switch
+        {
+            "ShouldNotBeEmpty" or "ShouldHaveSingleItem" or "ShouldBeTrue" => true,
+            "ShouldBe" => first is not null && bound != 0,
+            "ShouldBeGreaterThan" => bound is null or >= 0,
+            "ShouldBeGreaterThanOrEqualTo" or "ShouldBeInRange" => bound is null or >= 1,
+            "ShouldNotBe" => bound == 0,
+            _ => false,
+        };
+    }
 
     private static IEnumerable<InvocationExpressionSyntax> Assertions(SyntaxNode method) =>
         method.DescendantNodes().OfType<InvocationExpressionSyntax>().Where(IsAssertion);
@@ -188,6 +212,11 @@ public sealed class VacuousLoopTests
             ("foreach (var t in new[] { 1, 2 }) { t.ShouldBe(1, \"s\"); }", true),
             ("foreach (var t in Enumerable.Range(1, 0)) { t.ShouldBe(1, \"s\"); }", false),
             ("while (more()) { x.ShouldBe(1, \"s\"); }", false),
+            ("var n = 0; foreach (var f in frames) { f.ShouldBe(1, \"s\"); n++; } n.ShouldBeGreaterThanOrEqualTo(0, \"s\");", false),
+            ("var n = 0; foreach (var f in frames) { f.ShouldBe(1, \"s\"); n++; } n.ShouldBeGreaterThan(0, \"s\");", true),
+            ("foreach (var f in frames) { f.ShouldBe(1, \"s\"); } frames.Count.ShouldBeLessThanOrEqualTo(5, \"s\");", false),
+            ("foreach (var f in frames) { f.ShouldBe(1, \"s\"); } frames.Count.ShouldBe(0, \"s\");", false),
+            ("foreach (var f in frames) { f.ShouldBe(1, \"s\"); } frames.Count.ShouldBe(expected.Length, \"s\");", true),
         ];
         var tried = 0;
         foreach (var (code, guarded) in cases)

@@ -171,7 +171,8 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
             }
             else if (verdict.Failed == 0)
             {
-                rows.Add((ch, $"done: {verdict.Passed}/{verdict.Total} tests pass"));
+                var taken = against == "chapters" && Course.Carry.LearnerProgress.ReferenceTaken(root).Contains(ch.Number) ? " (its TODOs: the reference's code)" : "";
+                rows.Add((ch, $"done: {verdict.Passed}/{verdict.Total} tests pass{taken}"));
                 lastGreen = ch;
             }
             else
@@ -227,7 +228,8 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
             return null;
         }
         verdicts.Record(ch, against, fingerprint, run.Results);
-        return verdicts.Find(ch, against, fingerprint);
+        var passed = run.Results.Count(r => r.Passed);
+        return new Verdict(passed, run.Results.Count - passed, run.Results.Count);
     }
 
     // ---- check ----
@@ -237,9 +239,12 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
         var codeDir = Path.Combine(root, against == "chapters" ? ch.StarterDir : ch.SolutionDir);
         if (!Directory.Exists(codeDir))
         {
-            output.WriteLine(against == "chapters"
-                ? $"{ch.StarterDir} is missing: `dotnet run --project tools/progress -- reset {ch.Number}` puts the starter back."
-                : $"{ch.SolutionDir} is not in this copy of the course, so the reference cannot be checked.");
+            output.WriteLine(against == "solutions"
+                ? $"{ch.SolutionDir} is not in this copy of the course, so the reference cannot be checked."
+                : ch.Number > 1 && !Directory.Exists(Course.Carry.ChapterFolder.StarterCopy(root, ch))
+                    ? $"{ch.StarterDir} is not written yet: it is written from your chapter {ch.Number - 1} when that is green " +
+                      $"(`dotnet run --project tools/progress -- carry {ch.Number - 1}`, or the watch moving on)."
+                    : $"{ch.StarterDir} is missing: `dotnet run --project tools/progress -- reset {ch.Number}` puts the starter back.");
             return 1;
         }
         // The fast gate, as the watch runs it; `dotnet test` confirms only a green verdict.
@@ -276,6 +281,11 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
         output.WriteLine($"Confirming with `dotnet test {ch.TestDir}` (it builds the gate, then runs its {run.Results.Count} tests)...");
         output.Flush();
         var (results, buildOutput) = Commands.RunGate(root, ch, against, Path.Combine(StateDir, "results", ch.Slug, against));
+        if (results is not null)
+        {
+            // The authority's verdict replaces the fast gate's for this state of the code, whichever way it went.
+            verdicts.Record(ch, against, fingerprint, results);
+        }
         if (results is not null && results.All(r => r.Passed))
         {
             output.WriteLine($"`dotnet test` agrees: all {results.Count} tests pass.");
@@ -508,6 +518,11 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
             output.WriteLine($"{ch.StarterDir} does not exist: there is no code of yours to carry.");
             return 1;
         }
+        if (!_course.Available.Any(c => c.Number == ch.Number + 1))
+        {
+            output.WriteLine($"Chapter {ch.Number} is the last chapter written so far: there is no next chapter to carry your code into.");
+            return 1;
+        }
         error.WriteLine($"Running chapter {ch.Number}'s gate on your code first...");
         var run = new FastGate(_course).Run(ch, "chapters");
         if (!run.Green)
@@ -529,7 +544,11 @@ public sealed partial class ProgressApp(string root, TextWriter output, TextWrit
         var written = Course.Carry.ChapterFolder.StarterCopy(root, ch);
         // The course's own starter can be written where the course has its source, or its pack for chapter 1 (whose
         // starter holds no earlier chapter's code).
-        var canWrite = Course.Carry.CarryForward.HasAnswers(_course) || (ch.Number == 1 && CoursePack.Read(root) is not null);
+        // In a learner's copy (no solutions/), a later chapter's starter holds the learner's own earlier chapters, so it
+        // is never written from the course's: that would put the reference's code where theirs belongs.
+        var learnerCopy = !Directory.Exists(Path.Combine(root, "solutions"));
+        var canWrite = (Course.Carry.CarryForward.HasAnswers(_course) && !(learnerCopy && ch.Number > 1))
+                       || (ch.Number == 1 && CoursePack.Read(root) is not null);
         if (!Directory.Exists(written) && !canWrite)
         {
             output.WriteLine(ch.Number > 1 && Directory.Exists(Path.Combine(root, _course[ch.Number - 1].StarterDir))

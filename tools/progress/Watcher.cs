@@ -20,6 +20,9 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
     /// <summary>Called as each verdict's run starts (a test edits a file then, to see that the save is not missed).</summary>
     public Action<Chapter>? VerdictStarting { get; init; }
 
+    /// <summary>Called when the gate has compiled and run, before its verdict counts (a test saves then).</summary>
+    public Action<Chapter>? GateRan { get; init; }
+
     /// <param name="start">
     /// The chapter to watch, and stay on once green (the learner chose it); null for the first ready chapter whose gate
     /// is not green, moving on to the next chapter each time one turns green.
@@ -34,13 +37,20 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
             output.WriteLine("Every chapter that is written is green. `dotnet run --project tools/progress -- status` shows them all.");
             return 0;
         }
+        if (start is null && against == "chapters" && chapter.Number > 1 && !Directory.Exists(_gate.CodeDir(chapter, against))
+            && Directory.Exists(_gate.CodeDir(course[chapter.Number - 1], against)))
+        {
+            // The chapter before is green but was not carried forward yet (the watch stopped before it moved on): watch it
+            // once more; its green verdict is confirmed and carried the usual way.
+            chapter = course[chapter.Number - 1];
+        }
         foreach (var c in course.Available)
         {
             _gate.Clean(c);
         }
         if (once)
         {
-            return Verdict(chapter).Green ? 0 : 1;
+            return Verdict(chapter).Run.Green ? 0 : 1;
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopToken);
@@ -65,7 +75,8 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
 
     private void Loop(Chapter chapter, Chapter? start, CancellationToken stop, ref SaveWatcher? saves)
     {
-        var confirmed = new HashSet<int>();
+        // The states of the code (fingerprints) `dotnet test` confirmed green: the same code is not confirmed twice.
+        var confirmed = new HashSet<string>();
         var announced = false;
         while (!stop.IsCancellationRequested)
         {
@@ -77,10 +88,24 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
                 saves = Directory.Exists(dir) ? new SaveWatcher(dir) : null;
             }
             var seen = saves?.Version ?? 0;
-            var run = Verdict(chapter);
-            if (run.Green && (confirmed.Contains(chapter.Number) || Confirm(chapter)))
+            var (run, fingerprint) = Verdict(chapter);
+            if (run.Green && saves is not null && saves.Version != seen)
             {
-                confirmed.Add(chapter.Number);
+                // Green for code that is no longer what is saved: neither confirmed nor carried forward.
+                output.WriteLine("A file changed while the gate ran: running it again on what is saved now.");
+                saves.Settle(stop);
+                continue;
+            }
+            if (run.Green && (confirmed.Contains(fingerprint) || Confirm(chapter, fingerprint)))
+            {
+                confirmed.Add(fingerprint);
+                if (saves is not null && saves.Version != seen)
+                {
+                    // A save while `dotnet test` confirmed: what would be carried is not what was confirmed.
+                    output.WriteLine("A file changed while `dotnet test` confirmed: running the gate again on what is saved now.");
+                    saves.Settle(stop);
+                    continue;
+                }
                 var next = start is null ? course.Available.FirstOrDefault(c => c.Number > chapter.Number) : null;
                 if (next is not null && against == "chapters")
                 {
@@ -122,14 +147,15 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
         }
     }
 
-    /// <summary>Runs the gate once and prints the verdict.</summary>
-    private GateRun Verdict(Chapter ch)
+    /// <summary>Runs the gate once and prints the verdict; also returns the state of the code it started on.</summary>
+    private (GateRun Run, string Fingerprint) Verdict(Chapter ch)
     {
         VerdictStarting?.Invoke(ch);
         var clock = Stopwatch.StartNew();
         var verdicts = new Verdicts(course.Root);
         var fingerprint = verdicts.Fingerprint(ch, against);
         var run = _gate.Run(ch, against);
+        GateRan?.Invoke(ch);
         if (run.ApiMismatch)
         {
             // The chapter no longer has something the tests call: rebuild the tests against it, so `dotnet build` names it.
@@ -171,7 +197,7 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
             }
         }
         output.Flush();
-        return run;
+        return (run, fingerprint);
     }
 
     /// <summary>Where the watch keeps the failures of its last verdict for a chapter.</summary>
@@ -191,7 +217,7 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
     }
 
     /// <summary>A green fast verdict, confirmed by the gate itself (`dotnet test`), the authority `status` and `check` use too.</summary>
-    private bool Confirm(Chapter ch)
+    private bool Confirm(Chapter ch, string fingerprint)
     {
         if (noConfirm)
         {
@@ -207,6 +233,11 @@ public sealed class Watcher(CourseManifest course, TextWriter output, TextWriter
             output.Flush();
         }
         var (results, _) = confirm.Result;
+        if (results is not null)
+        {
+            // The authority's verdict replaces the fast gate's for this state of the code, whichever way it went.
+            new Verdicts(course.Root).Record(ch, against, fingerprint, results);
+        }
         if (results is not null && results.All(r => r.Passed))
         {
             output.WriteLine($"Chapter {ch.Number} is done: all {results.Count} tests of its gate pass.");

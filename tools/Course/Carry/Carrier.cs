@@ -103,13 +103,24 @@ public static partial class Carrier
             if (theirs is null)
             {
                 files[rel] = ours;
-                if (@base is not null && ours == @base)
+                if (@base is not null)
                 {
                     notes.Add(new CarryNote($"{toCh.StarterDir}/{rel}", 0, "you had deleted this file; the course needs it, so it is back."));
                 }
                 continue;
             }
-            var merged = MergeFile(rel, @base ?? "", ours, theirs, learnerDir, toCh, notes, keepOurs);
+            if (@base is null)
+            {
+                // A file of the learner's own that chapter N+1 adds too, with the same name: nothing to merge them from.
+                files[rel] = ours;
+                if (Normalize(ours) != Normalize(theirs))
+                {
+                    notes.Add(new CarryNote($"{learnerDir}/{rel}", 0,
+                        $"chapter {toCh.Number} adds a file of this name, so it has the course's; yours is in the backup (rename it to bring it back)."));
+                }
+                continue;
+            }
+            var merged = MergeFile(rel, @base, ours, theirs, learnerDir, toCh, notes, keepOurs);
             files[rel] = merged;
         }
         return new CarryPlan(fromCh.Number, toCh.Number, files, notes);

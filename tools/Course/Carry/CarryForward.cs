@@ -78,9 +78,11 @@ public static class CarryForward
         }
         var plan = Carrier.Reference(new ChapterGenerator(course), number, ChapterFolder.Read(dir));
         var backup = ChapterFolder.Backup(root, ch);
-        ChapterFolder.Write(root, ch, plan.Files);
+        // The starter copy stays as it was written: `reset` puts back the starter, not the reference's code.
+        ChapterFolder.Write(root, ch, plan.Files, recordStarter: false);
         LearnerProgress.TookReference(root, number);
-        output.WriteLine($"{ch.StarterDir}/ now has the reference's code for chapter {number}'s TODOs; your code of the earlier chapters, and any helpers of yours, stay.");
+        output.WriteLine($"{ch.StarterDir}/ now has the reference's code for chapter {number}'s TODOs; your code of the earlier chapters, and any helpers of yours, stay" +
+                         (plan.Notes.Count > 0 ? ", except as noted:" : "."));
         if (backup is not null)
         {
             output.WriteLine($"  (your files are backed up in {Path.GetRelativePath(root, backup)})");
@@ -103,7 +105,7 @@ public static class LearnerProgress
 {
     private static string FileOf(string root) => Path.Combine(root, ".progress", "progress.json");
 
-    private sealed record State(List<int> ReferenceTaken);
+    private sealed record State(List<int>? ReferenceTaken);
 
     private static State Load(string root)
     {
@@ -120,15 +122,17 @@ public static class LearnerProgress
     }
 
     /// <summary>The chapters whose TODOs the learner took from the reference.</summary>
-    public static IReadOnlyList<int> ReferenceTaken(string root) => Load(root).ReferenceTaken;
+    public static IReadOnlyList<int> ReferenceTaken(string root) => Load(root).ReferenceTaken ?? [];
 
     public static void TookReference(string root, int chapter)
     {
         var state = Load(root);
-        if (!state.ReferenceTaken.Contains(chapter))
+        var taken = state.ReferenceTaken ?? [];
+        if (!taken.Contains(chapter))
         {
-            state.ReferenceTaken.Add(chapter);
+            taken.Add(chapter);
         }
+        state = new State(taken);
         Directory.CreateDirectory(Path.GetDirectoryName(FileOf(root))!);
         File.WriteAllText(FileOf(root), System.Text.Json.JsonSerializer.Serialize(state));
     }

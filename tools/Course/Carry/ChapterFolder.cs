@@ -22,6 +22,10 @@ public static class ChapterFolder
             return null;
         }
         var backup = Path.Combine(root, ".progress", "backups", $"{ch.Slug}-{DateTime.Now:yyyyMMdd-HHmmss-fff}");
+        for (var n = 2; Directory.Exists(backup); n++)
+        {
+            backup = Path.Combine(root, ".progress", "backups", $"{ch.Slug}-{DateTime.Now:yyyyMMdd-HHmmss-fff}-{n}"); // never into an earlier backup
+        }
         Copy(dir, backup);
         return backup;
     }
@@ -43,10 +47,10 @@ public static class ChapterFolder
     }
 
     /// <summary>
-    /// Makes <paramref name="dir"/> hold exactly <paramref name="files"/> (C# files and the project; build output and
-    /// other files stay), and keeps a copy of them as the chapter's starter for `reset`.
+    /// Makes the chapter's folder hold exactly <paramref name="files"/> (C# files and the project; build output and
+    /// other files stay), and keeps a copy of them as the chapter's starter for `reset` if <paramref name="recordStarter"/>.
     /// </summary>
-    public static void Write(string root, Chapter ch, IReadOnlyDictionary<string, string> files)
+    public static void Write(string root, Chapter ch, IReadOnlyDictionary<string, string> files, bool recordStarter = true)
     {
         var dir = Path.Combine(root, ch.StarterDir);
         foreach (var stale in Read(dir).Keys.Where(k => !files.ContainsKey(k)))
@@ -58,6 +62,10 @@ public static class ChapterFolder
             var full = Path.Combine(dir, rel);
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             File.WriteAllText(full, text);
+        }
+        if (!recordStarter)
+        {
+            return;
         }
         var copy = StarterCopy(root, ch);
         if (Directory.Exists(copy))

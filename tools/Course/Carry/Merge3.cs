@@ -89,14 +89,12 @@ public static class Merge3
 
     private static void MatchRange(IReadOnlyList<string> a, IReadOnlyList<string> b, int a0, int a1, int b0, int b1, int[] result)
     {
-        // Equal lines at both ends match outright.
+        // Equal lines at the start match outright. Not at the end: there a closing brace would pair with the last of
+        // several (a helper the learner added after a method), and the helper would join the method's changed lines;
+        // the LCS below pairs each line with its earliest equal, so an added member stays an addition.
         while (a0 < a1 && b0 < b1 && a[a0] == b[b0])
         {
             result[a0++] = b0++;
-        }
-        while (a0 < a1 && b0 < b1 && a[a1 - 1] == b[b1 - 1])
-        {
-            result[--a1] = --b1;
         }
         if (a0 >= a1 || b0 >= b1)
         {

@@ -75,10 +75,13 @@ public static class MutantWorkers
             {
                 if (!lines.TryTake(out var line, current is null ? perMutant : Remaining(perMutant, started)))
                 {
-                    // Stuck: stop the worker and say so; the rest go to a fresh one.
+                    // Stuck: stop the worker and say so; the rest go to a fresh one. A worker stuck between two mutants
+                    // blames none of them (if it ran none, the check below says so).
                     process.Kill(entireProcessTree: true);
-                    var stuck = current ?? left[0];
-                    Report(new MutantOutcome(stuck, false, [], $"its gate did not finish within {perMutant.TotalSeconds:0} s; the worker was stopped", started.Elapsed));
+                    if (current is not null)
+                    {
+                        Report(new MutantOutcome(current, false, [], $"its gate did not finish within {perMutant.TotalSeconds:0} s; the worker was stopped", started.Elapsed));
+                    }
                     break;
                 }
                 if (line is null)
@@ -112,8 +115,9 @@ public static class MutantWorkers
                     current = null;
                     if (outcome.LeftRunning)
                     {
-                        // The worker exits by itself after such a mutant; the rest start in a fresh one.
-                        process.WaitForExit();
+                        // The worker exits by itself after such a mutant; the rest start in a fresh one (it is killed
+                        // below if it does not).
+                        process.WaitForExit(TimeSpan.FromSeconds(10));
                         done = true;
                     }
                 }

@@ -129,19 +129,35 @@ public static class NotebookApp
         var text = cell;
         // The last member, if it is an expression with no semicolon, is what the notebook shows.
         string? shown = null;
+        var shownIsVoid = false;
         if (root.Members.LastOrDefault() is GlobalStatementSyntax { Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true } last })
         {
             shown = last.Expression.ToString();
+            // Console.Write... ends a cell without a value to show: the notebook prints what it writes, and so does the app.
+            shownIsVoid = last.Expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.Text: "Console" } } };
             cut.Add(last.FullSpan);
         }
-        foreach (var span in cut.OrderByDescending(s => s.Start))
+        // Spans can overlap (a #r directive is trivia of the using after it): remove each stretch once.
+        var merged = new List<TextSpan>();
+        foreach (var span in cut.OrderBy(s => s.Start))
+        {
+            if (merged.Count > 0 && span.Start <= merged[^1].End)
+            {
+                merged[^1] = TextSpan.FromBounds(merged[^1].Start, Math.Max(merged[^1].End, span.End));
+            }
+            else
+            {
+                merged.Add(span);
+            }
+        }
+        foreach (var span in Enumerable.Reverse(merged))
         {
             text = text.Remove(span.Start, Math.Min(span.Length, text.Length - span.Start));
         }
         text = text.Trim('\n');
         if (shown is not null)
         {
-            text = (text.Length > 0 ? text + "\n" : "") + $"display({shown});";
+            text = (text.Length > 0 ? text + "\n" : "") + (shownIsVoid ? $"{shown};" : $"display({shown});");
         }
         return (text, usings, types.ToString());
     }
