@@ -126,6 +126,7 @@ public sealed partial class RaftNode : IRaftNode
     /// <summary>Sends a message, after saving everything it may depend on (Figure 2).</summary>
     private void Send(int to, IMessage message)
     {
+        // What leaves here is final: what it promises must already be safe.
         // TODO(ch05): PersistBeforeSend: Figure 2: persistent state is "updated on stable storage before responding to RPCs". Every message this node sends (a vote, a reply that acknowledges entries, a request in its new term) promises something about its term, its vote or its log; once the message is out, a crash must not be able to take the promise back. So nothing leaves before what it depends on is saved.
         TodoStandIn.Ran("PersistBeforeSend"); // tells the gate this TODO is still open
         // For now: send without saving, as chapters 1 to 4 did.

@@ -30,6 +30,16 @@ public sealed partial class RaftNode
     public SubmitResult Submit(string command)
     {
         var result = AcceptCommand(command);
+        //@since 04
+        // A client still waiting on this index waited for an entry of an earlier term of this node's leadership that was
+        // overwritten since (the log was cut below it): its command was never applied. Tell it, before a new waiter
+        // takes the index.
+        if (result.Accepted && _pending.Remove(result.Index, out var overwritten))
+        {
+            overwritten.Client.TrySetException(new SubmitFailedException(SubmitFailure.LeadershipLost, LeaderId,
+                $"Node {Id} lost the entry it accepted at index {result.Index} in term {overwritten.Term}: the command was never applied. Retry it."));
+        }
+        //@end
         //@since 05
         // The leader's own copy counts toward the majority only once it is on its disk (a cluster of one sends nothing).
         if (result.Accepted)
@@ -47,6 +57,21 @@ public sealed partial class RaftNode
         return result;
     }
 
+    //@since 07
+    /// <summary>
+    /// Why a client's command must be refused before it enters the log, or null if it may go in: the state machine could
+    /// never apply it (<see cref="IStateMachine.Validate"/>), or it is too long to fit in one message to the followers
+    /// (<see cref="RaftOptions.MaxCommandBytes"/>). A refused command gets this sentence at once, and is never replicated.
+    /// </summary>
+    public string? Refusal(string command)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(command);
+        return bytes > Options.MaxCommandBytes
+            ? $"the command is {bytes} bytes long, more than the {Options.MaxCommandBytes} bytes an entry may hold (each entry must fit in one message to every follower)"
+            : StateMachine.Validate(command);
+    }
+
+    //@end
     /// <summary>The leader's part of <see cref="Submit"/>: the entry appended and on its way to the followers, or a refusal.</summary>
     private SubmitResult AcceptCommand(string command)
     {
@@ -110,6 +135,10 @@ public sealed partial class RaftNode
         //@end
         //@since 03
         var reply = AppendFromLeader(request);
+        //@since 07
+        // The reply answers the leader's read round too (§6.4 of the thesis), whatever the check said.
+        reply = reply with { Round = request.Round };
+        //@end
         //@since 04
         if (reply.Success)
         {
@@ -200,6 +229,9 @@ public sealed partial class RaftNode
         //~ // rule, so a reply from a newer term has made this node a follower.)
         //@end
         //@since 03
+        //@since 07
+        CountReadAck(from, reply);
+        //@end
         var sendNow = TrackFollower(from, reply);
         //@since 04
         // An acknowledgement may give the leader a majority for more entries (it does nothing for a follower).

@@ -36,6 +36,10 @@ public sealed partial class RaftNode
         }
         Role = Role.Follower;
         LeaderId = null;
+        //@since 07
+        // Reads wait for this node to prove it leads; it no longer can.
+        FailReads(SubmitFailure.LeadershipLost);
+        //@end
     }
 
     //@since 02
@@ -58,6 +62,13 @@ public sealed partial class RaftNode
         LeaderId = Id;
         //@since 03
         InitializeLeaderState();
+        //@end
+        //@since 07
+        _roundAcked.Clear();
+        if (Options.NoOpOnElection)
+        {
+            StartTerm();
+        }
         //@end
     }
     //@since 03

@@ -80,12 +80,32 @@ public sealed partial class RaftNode : IRaftNode
             _commitIndex = value;
             // Wakes the apply loop (§5.3: once committed, an entry is applied).
             _commitAdvanced.Set();
+            //@since 07
+            // And the reads: one may be waiting for an entry of this leader's term to commit (§6.4 of the thesis).
+            _readsChanged.Set();
+            //@end
         }
     }
     //@end
 
     /// <summary>Index of highest log entry applied to state machine (initialized to 0, increases monotonically).</summary>
-    public long LastApplied { get; set; }
+    //@before 07
+    //~ public long LastApplied { get; set; }
+    //@end
+    //@since 07
+    public long LastApplied
+    {
+        get => _lastApplied;
+        set
+        {
+            _lastApplied = value;
+            // A read waits until its read index is applied (§6.4 of the thesis).
+            _readsChanged.Set();
+        }
+    }
+
+    private long _lastApplied;
+    //@end
 
     // ---- Not in Figure 2, but every implementation keeps them ----
 
@@ -113,6 +133,9 @@ public sealed partial class RaftNode : IRaftNode
             //@since 04
             RunApplyLoopAsync(stop.Token),
             //@end
+            //@since 07
+            RunReadLoopAsync(stop.Token),
+            //@end
         ];
         await Task.WhenAny(loops);
         stop.Cancel();
@@ -128,6 +151,9 @@ public sealed partial class RaftNode : IRaftNode
         finally
         {
             FailPendingOnStop();
+            //@since 07
+            FailReads(SubmitFailure.Stopped);
+            //@end
         }
         //@end
     }
@@ -148,6 +174,10 @@ public sealed partial class RaftNode : IRaftNode
     /// <summary>Sends a message, after saving everything it may depend on (Figure 2).</summary>
     private void Send(int to, IMessage message)
     {
+        //@since 07
+        message = Stamp(to, message);
+        //@end
+        // What leaves here is final: what it promises must already be safe.
         //@todo 05 PersistBeforeSend: Figure 2: persistent state is "updated on stable storage before responding to RPCs". Every message this node sends (a vote, a reply that acknowledges entries, a request in its new term) promises something about its term, its vote or its log; once the message is out, a crash must not be able to take the promise back. So nothing leaves before what it depends on is saved.
         Persist();
         _context.Transport.Send(to, message);

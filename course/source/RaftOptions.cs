@@ -16,6 +16,22 @@ public sealed record RaftOptions
     /// <summary>Longest election timeout; timeouts are drawn at random between the two (§5.2).</summary>
     public TimeSpan ElectionTimeoutMax { get; init; } = TimeSpan.FromMilliseconds(600);
 
+    //@since 07
+    /// <summary>
+    /// A new leader appends a no-op entry of its term at once (§8), so entries of earlier terms commit without waiting
+    /// for a client's command, and reads by ReadIndex can start. Off by default, so that the earlier chapters' tests
+    /// count entries exactly; the key-value service (<see cref="NodeServer"/>, the live cluster, chapter 7's tests) turns
+    /// it on.
+    /// </summary>
+    public bool NoOpOnElection { get; init; }
+
+    /// <summary>
+    /// The longest command a client may submit, in UTF-8 bytes. Larger ones are refused before they reach the log: an
+    /// entry must fit in one message to every follower, or a follower could never receive it.
+    /// </summary>
+    public int MaxCommandBytes { get; init; } = 256 * 1024;
+
+    //@end
     /// <summary>Throws <see cref="ArgumentException"/> with a sentence if the timings cannot work.</summary>
     public void Validate()
     {
@@ -34,5 +50,11 @@ public sealed record RaftOptions
             throw new ArgumentException(
                 $"ElectionTimeoutMax ({ElectionTimeoutMax.TotalMilliseconds} ms) must not be shorter than ElectionTimeoutMin ({ElectionTimeoutMin.TotalMilliseconds} ms).");
         }
+        //@since 07
+        if (MaxCommandBytes <= 0)
+        {
+            throw new ArgumentException($"MaxCommandBytes must be positive (got {MaxCommandBytes}).");
+        }
+        //@end
     }
 }

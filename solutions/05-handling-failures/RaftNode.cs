@@ -127,6 +127,7 @@ public sealed partial class RaftNode : IRaftNode
     /// <summary>Sends a message, after saving everything it may depend on (Figure 2).</summary>
     private void Send(int to, IMessage message)
     {
+        // What leaves here is final: what it promises must already be safe.
         Persist();
         _context.Transport.Send(to, message);
     }

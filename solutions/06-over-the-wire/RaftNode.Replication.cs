@@ -30,6 +30,14 @@ public sealed partial class RaftNode
     public SubmitResult Submit(string command)
     {
         var result = AcceptCommand(command);
+        // A client still waiting on this index waited for an entry of an earlier term of this node's leadership that was
+        // overwritten since (the log was cut below it): its command was never applied. Tell it, before a new waiter
+        // takes the index.
+        if (result.Accepted && _pending.Remove(result.Index, out var overwritten))
+        {
+            overwritten.Client.TrySetException(new SubmitFailedException(SubmitFailure.LeadershipLost, LeaderId,
+                $"Node {Id} lost the entry it accepted at index {result.Index} in term {overwritten.Term}: the command was never applied. Retry it."));
+        }
         // The leader's own copy counts toward the majority only once it is on its disk (a cluster of one sends nothing).
         if (result.Accepted)
         {

@@ -38,6 +38,11 @@ public sealed class KeyValueStore : IStateMachine
                 $"Applied index {index} after index {LastIndex}: entries must be applied in index order, each exactly once (§5.3).");
         }
         LastIndex = index;
+        return Execute(command);
+    }
+
+    private string Execute(string command)
+    {
         // "verb key" or "verb key value", where the value is the rest of the line.
         var text = command.AsSpan();
         var verbEnd = text.IndexOf(' ');

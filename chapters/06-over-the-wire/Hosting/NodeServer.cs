@@ -179,6 +179,7 @@ public sealed class NodeServer : IAsyncDisposable
     /// </summary>
     public async Task<ClientReply> AnswerClientAsync(ClientRequest request)
     {
+        // A command for the state machine: answered once the log has it committed and applied.
         // TODO(ch06): AnswerClient: A client may hear that its command succeeded only once it is committed and applied: SubmitAsync gives exactly that, and it must run on the node's loop (the node's state belongs to one thread). If the node cannot promise it (it does not lead, it lost leadership, it stopped), the answer is not ok, with the reason and the leader it knows, so the client tries there; never let the exception escape, or the client waits on a connection that just closes.
         throw new NotImplementedException("TODO(ch06) AnswerClient: A client may hear that its command succeeded only once it is committed and applied: SubmitAsync gives exactly that, and it must run on the node's loop (the node's state belongs to one thread). If the node cannot promise it (it does not lead, it lost leadership, it stopped), the answer is not ok, with the reason and the leader it knows, so the client tries there; never let the exception escape, or the client waits on a connection that just closes.");
     }

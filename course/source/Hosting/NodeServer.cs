@@ -86,7 +86,14 @@ public sealed class NodeServer : IAsyncDisposable
             node = await loop.InvokeAsync(() => new RaftNode(
                 new NodeContext(options.Id, [.. options.Cluster.Select(n => n.Id).Where(id => id != options.Id)], transport,
                     TimeProvider.System, new Random(options.Seed * 7919 + options.Id), logger, storage),
-                options.Raft));
+                //@before 07
+                //~ options.Raft));
+                //@end
+                //@since 07
+                // The key-value service's leader commits a no-op at the start of its term (§8): earlier terms' entries
+                // commit at once, and reads by ReadIndex can begin.
+                options.Raft with { NoOpOnElection = true }));
+                //@end
         }
         catch
         {
@@ -206,6 +213,18 @@ public sealed class NodeServer : IAsyncDisposable
     /// </summary>
     public async Task<ClientReply> AnswerClientAsync(ClientRequest request)
     {
+        //@since 07
+        // The key-value service: a command the node refuses never reaches the log, and a read is answered by ReadIndex.
+        if (await _loop.InvokeAsync(() => _node.Refusal(request.Command)) is { } refusal)
+        {
+            return new ClientReply(request.RequestId, Ok: false, Error: $"{SubmitFailure.Invalid}: {refusal}");
+        }
+        if (await _loop.InvokeAsync(() => _node.StateMachine.IsReadOnly(request.Command)))
+        {
+            return await AnswerReadAsync(request);
+        }
+        //@end
+        // A command for the state machine: answered once the log has it committed and applied.
         //@todo 06 AnswerClient: A client may hear that its command succeeded only once it is committed and applied: SubmitAsync gives exactly that, and it must run on the node's loop (the node's state belongs to one thread). If the node cannot promise it (it does not lead, it lost leadership, it stopped), the answer is not ok, with the reason and the leader it knows, so the client tries there; never let the exception escape, or the client waits on a connection that just closes.
         try
         {
@@ -219,6 +238,22 @@ public sealed class NodeServer : IAsyncDisposable
         //@end
     }
 
+    //@since 07
+    /// <summary>The answer to a read: by ReadIndex (Ongaro's thesis §6.4), without a log entry, on the leader only.</summary>
+    private async Task<ClientReply> AnswerReadAsync(ClientRequest request)
+    {
+        try
+        {
+            var result = await _loop.InvokeAsync(() => _node.ReadAsync(request.Command));
+            return new ClientReply(request.RequestId, Ok: true, Result: result);
+        }
+        catch (SubmitFailedException e)
+        {
+            return new ClientReply(request.RequestId, Ok: false, Error: $"{e.Reason}: {e.Message}", LeaderHint: e.LeaderHint);
+        }
+    }
+
+    //@end
     /// <summary>Stops the node: no more connections or messages, its loops end, its files are closed.</summary>
     public async Task StopAsync()
     {

@@ -1,3 +1,7 @@
+//@since 07
+using System.Text.Json.Serialization;
+
+//@end
 namespace Raft;
 
 /// <summary>The answer to an <see cref="AppendEntries"/> (Figure 2).</summary>
@@ -10,6 +14,9 @@ namespace Raft;
 /// term, or one past the follower's last entry (the fast backup at the end of §5.3).</param>
 /// <param name="ConflictTerm">On failure, the term of the follower's entry at prevLogIndex, or 0 if it has none.</param>
 //@end
+//@since 07
+/// <param name="Round">The read round of the request this answers (<see cref="AppendEntries.Round"/>), 0 for none.</param>
+//@end
 public sealed record AppendEntriesReply(
     long Term,
     //@before 03
@@ -19,5 +26,11 @@ public sealed record AppendEntriesReply(
     bool Success,
     long MatchIndex = 0,
     long ConflictIndex = 0,
-    long ConflictTerm = 0) : IMessage;
+    //@before 07
+    //~ long ConflictTerm = 0) : IMessage;
+    //@end
+    //@since 07
+    long ConflictTerm = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] long Round = 0) : IMessage;
+    //@end
     //@end

@@ -12,6 +12,11 @@ public enum SubmitFailure
 
     /// <summary>The node stopped (crashed or shut down) before the command was applied; it may or may not be applied later.</summary>
     Stopped,
+    //@since 07
+
+    /// <summary>The command was refused before it entered the log (<see cref="RaftNode.Refusal"/>): it will never be applied.</summary>
+    Invalid,
+    //@end
 }
 
 /// <summary>

@@ -20,4 +20,18 @@ public interface IStateMachine
     /// same bad command, and each must answer it the same way.
     /// </summary>
     string Apply(long index, string command);
+    //@since 07
+
+    /// <summary>
+    /// Why <paramref name="command"/> cannot be applied, or null if it can. A node asks before it appends a client's
+    /// command, so a bad one is refused with this sentence and never enters the log. Every command is fine by default.
+    /// </summary>
+    string? Validate(string command) => null;
+
+    /// <summary>True if <paramref name="command"/> only reads, so it can be answered by ReadIndex without a log entry.</summary>
+    bool IsReadOnly(string command) => false;
+
+    /// <summary>Answers a read-only command from the state as it is now (after the entries applied so far), changing nothing.</summary>
+    string Query(string command) => throw new NotSupportedException($"{GetType().Name} answers no reads outside the log.");
+    //@end
 }

@@ -8,15 +8,36 @@ namespace Raft;
 /// Commands are one line of text: <c>put KEY VALUE</c>, <c>append KEY VALUE</c>, <c>get KEY</c>. A key has no
 /// spaces; a value is the rest of the line. <c>put</c> answers <c>ok</c>, <c>append</c> the new value, <c>get</c>
 /// the value, or an empty string if the key was never written (as MIT 6.5840's key-value service does).
+//@since 07
+/// Chapter 7 adds client sessions (Ongaro's thesis §6.3): <c>register</c> opens one (its id is the entry's index), and
+/// <c>session ID SEQ COMMAND</c> applies COMMAND at most once per session and sequence number; and the leader's
+/// <c>noop</c> entry (§8), which changes nothing.
+//@end
 /// </summary>
-public sealed class KeyValueStore : IStateMachine
+//@before 07
+//~ public sealed class KeyValueStore : IStateMachine
+//@end
+//@since 07
+public sealed partial class KeyValueStore : IStateMachine
+//@end
 {
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
 
     // Looks keys up by a slice of the command, so applying a command allocates only what it stores.
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _byKey;
 
-    public KeyValueStore() => _byKey = _values.GetAlternateLookup<ReadOnlySpan<char>>();
+    //@before 07
+    //~ public KeyValueStore() => _byKey = _values.GetAlternateLookup<ReadOnlySpan<char>>();
+    //@end
+    //@since 07
+    /// <param name="maxSessions">How many client sessions are kept; past that, the least recently used one expires.</param>
+    public KeyValueStore(int maxSessions = 1000)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSessions);
+        _byKey = _values.GetAlternateLookup<ReadOnlySpan<char>>();
+        MaxSessions = maxSessions;
+    }
+    //@end
 
     /// <summary>The index of the last command applied, 0 before the first.</summary>
     public long LastIndex { get; private set; }
@@ -39,6 +60,21 @@ public sealed class KeyValueStore : IStateMachine
                 $"Applied index {index} after index {LastIndex}: entries must be applied in index order, each exactly once (§5.3).");
         }
         LastIndex = index;
+        //@before 07
+        //~ return Execute(command);
+        //@end
+        //@since 07
+        return Execute(index, command);
+        //@end
+    }
+
+    //@before 07
+    //~ private string Execute(string command)
+    //@end
+    //@since 07
+    private string Execute(long index, string command)
+    //@end
+    {
         // "verb key" or "verb key value", where the value is the rest of the line.
         var text = command.AsSpan();
         var verbEnd = text.IndexOf(' ');
@@ -58,8 +94,22 @@ public sealed class KeyValueStore : IStateMachine
                 return appended;
             case "get" when key.Length > 0 && keyEnd < 0:
                 return _byKey.TryGetValue(key, out var found) ? found : "";
+            //@since 07
+            case NoOp when rest.Length == 0:
+                return "";
+            case "register" when rest.Length == 0:
+                return Register(index);
+            case "session" when ParseSession(rest) is { } session:
+                return ApplyInSession(index, session.ClientId, session.Sequence, session.Command);
+            //@end
             default:
-                return string.Create(CultureInfo.InvariantCulture, $"error: '{command}' is not put KEY VALUE, append KEY VALUE or get KEY");
+                //@before 07
+                //~ return string.Create(CultureInfo.InvariantCulture, $"error: '{command}' is not put KEY VALUE, append KEY VALUE or get KEY");
+                //@end
+                //@since 07
+                // Validate refuses such a command before it reaches the log; one written before chapter 7 may be there.
+                return string.Create(CultureInfo.InvariantCulture, $"error: {Validate(command) ?? "not a command"}");
+                //@end
         }
     }
 

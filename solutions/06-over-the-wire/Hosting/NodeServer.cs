@@ -204,6 +204,7 @@ public sealed class NodeServer : IAsyncDisposable
     /// </summary>
     public async Task<ClientReply> AnswerClientAsync(ClientRequest request)
     {
+        // A command for the state machine: answered once the log has it committed and applied.
         try
         {
             var result = await _loop.InvokeAsync(() => _node.SubmitAsync(request.Command));

@@ -1,0 +1,5 @@
+// Reference solution, generated from course/source by tools/chaptergen. Edit the source, not this file.
+namespace Raft;
+
+/// <summary>A snapshot of a running node, read on its event loop.</summary>
+public sealed record NodeStatus(int Id, Role Role, long CurrentTerm, int? LeaderId, int LogLength, long CommitIndex, long LastApplied);

@@ -1,0 +1,21 @@
+// Reference solution, generated from course/source by tools/chaptergen. Edit the source, not this file.
+using System.Text.Json.Serialization;
+
+namespace Raft;
+
+/// <summary>The answer to an <see cref="AppendEntries"/> (Figure 2).</summary>
+/// <param name="Term">currentTerm, for leader to update itself.</param>
+/// <param name="Success">True if follower contained entry matching prevLogIndex and prevLogTerm.</param>
+/// <param name="MatchIndex">On success, the index of the last entry the request covered (prevLogIndex + entries):
+/// what the leader may record as matched. Not the follower's log length, which may hold older entries beyond it.</param>
+/// <param name="ConflictIndex">On failure, where the leader should try next: the first index of the conflicting
+/// term, or one past the follower's last entry (the fast backup at the end of §5.3).</param>
+/// <param name="ConflictTerm">On failure, the term of the follower's entry at prevLogIndex, or 0 if it has none.</param>
+/// <param name="Round">The read round of the request this answers (<see cref="AppendEntries.Round"/>), 0 for none.</param>
+public sealed record AppendEntriesReply(
+    long Term,
+    bool Success,
+    long MatchIndex = 0,
+    long ConflictIndex = 0,
+    long ConflictTerm = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] long Round = 0) : IMessage;

@@ -1,0 +1,6 @@
+// Reference solution, generated from course/source by tools/chaptergen. Edit the source, not this file.
+namespace Raft;
+
+/// <summary>A client's command for the state machine (a <see cref="KeyValueStore"/> command), sent to any node.</summary>
+/// <param name="RequestId">Chosen by the client; the reply carries it back.</param>
+public sealed record ClientRequest(long RequestId, string Command);
