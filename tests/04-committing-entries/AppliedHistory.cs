@@ -74,6 +74,9 @@ public sealed class AppliedHistory : ISafetyRule
 
         public IReadOnlyDictionary<string, string> Values => _store.Values;
 
+        /// <summary>The store the recorded commands reach (later chapters read from it).</summary>
+        public KeyValueStore Store => _store;
+
         public string Apply(long index, string command)
         {
             history.Applied(node, index, command, Applied.Count + 1);
@@ -89,8 +92,9 @@ public static class Committing
 {
     /// <summary>A cluster whose state machines report to <paramref name="history"/>.</summary>
     /// <param name="requirePersist">Check that every message leaves only after its sender saved its state (chapter 5 on).</param>
+    /// <param name="state">Wraps each node's recorder, for a chapter whose nodes ask their state machine more than Apply.</param>
     public static SimCluster<RaftNode> Create(long seed, AppliedHistory history, int nodes = 3, NetworkOptions? network = null, RaftOptions? raft = null,
-        bool requirePersist = false) =>
+        bool requirePersist = false, Func<AppliedHistory.Recorder, IStateMachine>? state = null) =>
         SimCluster.Create(
             new SimulationOptions
             {
@@ -100,7 +104,7 @@ public static class Committing
                 SafetyRules = () => [.. SafetyRules.Figure3(), history],
                 RequirePersistBeforeSend = requirePersist,
             },
-            context => new RaftNode(context, raft, history.For(context.Id)));
+            context => new RaftNode(context, raft, state is null ? history.For(context.Id) : state(history.For(context.Id))));
 
     /// <summary><see cref="Scenario.ForSeeds"/> on clusters whose state machines are watched.</summary>
     public static void ForSeeds(
@@ -111,12 +115,13 @@ public static class Committing
         NetworkOptions? network = null,
         RaftOptions? raft = null,
         bool requirePersist = false,
+        Func<AppliedHistory.Recorder, IStateMachine>? state = null,
         [CallerFilePath] string file = "",
         [CallerMemberName] string test = "")
     {
         AppliedHistory history = new();
         Scenario.ForSeeds(seeds, rule, cluster => body(cluster, history), nodes, network, raft,
-            build: seed => Create(seed, history = new AppliedHistory(), nodes, network, raft, requirePersist), file: file, test: test);
+            build: seed => Create(seed, history = new AppliedHistory(), nodes, network, raft, requirePersist, state), file: file, test: test);
     }
 
     /// <summary>Submits <paramref name="command"/> to <paramref name="node"/> on the simulation and returns the client's task.</summary>

@@ -10,7 +10,9 @@ namespace Raft.Gate;
 public static class Standalone
 {
     /// <param name="clock">The node's clock; by default one that stays at the simulation's epoch.</param>
-    public static (RaftNode Node, RecordingTransport Sent) Node(int id = 1, int clusterSize = 3, RaftOptions? options = null, TimeProvider? clock = null)
+    /// <param name="storage">The node's storage, to look at what it saved; a fresh one by default.</param>
+    public static (RaftNode Node, RecordingTransport Sent) Node(int id = 1, int clusterSize = 3, RaftOptions? options = null, TimeProvider? clock = null,
+        SimStorage? storage = null)
     {
         var sent = new RecordingTransport();
         var context = new NodeContext(
@@ -20,7 +22,7 @@ public static class Standalone
             clock ?? new ManualClock(),
             new Random(id),
             NullLogger.Instance,
-            new SimStorage());
+            storage ?? new SimStorage());
         return (new RaftNode(context, options), sent);
     }
 
