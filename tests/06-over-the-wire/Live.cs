@@ -188,10 +188,13 @@ internal sealed class LiveCluster : IAsyncDisposable
     private readonly string _root = Path.Combine(Path.GetTempPath(), "raft-live-" + Guid.NewGuid().ToString("N"));
     private readonly Dictionary<int, NodeServer> _servers = [];
 
-    private LiveCluster(IReadOnlyList<NodeAddress> addresses, int maxFrameLength)
+    private readonly Func<NodeServerOptions, NodeServerOptions> _configure;
+
+    private LiveCluster(IReadOnlyList<NodeAddress> addresses, int maxFrameLength, Func<NodeServerOptions, NodeServerOptions>? configure)
     {
         Addresses = addresses;
         MaxFrameLength = maxFrameLength;
+        _configure = configure ?? (o => o);
     }
 
     public IReadOnlyList<NodeAddress> Addresses { get; }
@@ -204,9 +207,10 @@ internal sealed class LiveCluster : IAsyncDisposable
 
     public IEnumerable<NodeServer> Running => _servers.Values;
 
-    public static async Task<LiveCluster> StartAsync(int size, int maxFrameLength = Frames.DefaultMaxLength)
+    /// <param name="configure">Changes a node's options before it starts (later chapters' settings).</param>
+    public static async Task<LiveCluster> StartAsync(int size, int maxFrameLength = Frames.DefaultMaxLength, Func<NodeServerOptions, NodeServerOptions>? configure = null)
     {
-        var cluster = new LiveCluster(NodeAddress.OnLoopback(size), maxFrameLength);
+        var cluster = new LiveCluster(NodeAddress.OnLoopback(size), maxFrameLength, configure);
         foreach (var address in cluster.Addresses)
         {
             await cluster.StartNodeAsync(address.Id);
@@ -217,10 +221,10 @@ internal sealed class LiveCluster : IAsyncDisposable
     public string DataDirectory(int id) => Path.Combine(_root, $"node{id}");
 
     public async Task StartNodeAsync(int id) =>
-        _servers[id] = await NodeServer.StartAsync(new NodeServerOptions
+        _servers[id] = await NodeServer.StartAsync(_configure(new NodeServerOptions
         {
             Id = id, Cluster = Addresses, DataDirectory = DataDirectory(id), Seed = id, Raft = Live.Timing, MaxFrameLength = MaxFrameLength,
-        }, Logs.Factory());
+        }), Logs.Factory());
 
     public async Task StopNodeAsync(int id)
     {

@@ -15,7 +15,7 @@ public sealed class AssertionMessageTests
         ["ShouldNotBeEmpty"] = 0, ["ShouldHaveSingleItem"] = 0, ["ShouldBeOfType"] = 0, ["ShouldNotBeNullOrWhiteSpace"] = 0,
         ["ShouldBe"] = 1, ["ShouldNotBe"] = 1, ["ShouldContain"] = 1, ["ShouldNotContain"] = 1, ["ShouldBeGreaterThan"] = 1,
         ["ShouldBeLessThan"] = 1, ["ShouldBeGreaterThanOrEqualTo"] = 1, ["ShouldBeLessThanOrEqualTo"] = 1, ["ShouldAllBe"] = 1,
-        ["ShouldMatch"] = 1, ["ShouldContainKey"] = 1, ["ShouldContainKeyAndValue"] = 2, ["ShouldBeInRange"] = 2,
+        ["ShouldMatch"] = 1, ["ShouldContainKey"] = 1, ["ShouldNotContainKey"] = 1, ["ShouldStartWith"] = 1, ["ShouldContainKeyAndValue"] = 2, ["ShouldBeInRange"] = 2,
     };
 
     [Fact]

@@ -22,6 +22,12 @@ public sealed record WireMessage
 
     public ClientReply? ClientReply { get; init; }
 
+    public PeerHello? PeerHello { get; init; }
+
+    public PeerChallenge? PeerChallenge { get; init; }
+
+    public PeerProof? PeerProof { get; init; }
+
     /// <summary>Puts <paramref name="message"/> in the property for its type.</summary>
     public static WireMessage Wrap(int from, object message) => message switch
     {
@@ -31,6 +37,9 @@ public sealed record WireMessage
         AppendEntriesReply m => new WireMessage { From = from, AppendEntriesReply = m },
         ClientRequest m => new WireMessage { From = from, ClientRequest = m },
         ClientReply m => new WireMessage { From = from, ClientReply = m },
+        PeerHello m => new WireMessage { From = from, PeerHello = m },
+        PeerChallenge m => new WireMessage { From = from, PeerChallenge = m },
+        PeerProof m => new WireMessage { From = from, PeerProof = m },
         _ => throw new ArgumentException($"{message.GetType().Name} is not a message the wire format knows.", nameof(message)),
     };
 
@@ -38,7 +47,7 @@ public sealed record WireMessage
     /// <exception cref="BadFrameException">The frame names no message, or more than one.</exception>
     public object Unwrap()
     {
-        object?[] all = [RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply, ClientRequest, ClientReply];
+        object?[] all = [RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply, ClientRequest, ClientReply, PeerHello, PeerChallenge, PeerProof];
         var present = all.Where(m => m is not null).ToList();
         return present.Count == 1
             ? present[0]!

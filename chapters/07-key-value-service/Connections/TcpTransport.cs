@@ -15,10 +15,10 @@ public sealed class TcpTransport : ITransport, IAsyncDisposable
     /// The longest pause between connection attempts to a peer that was reached before (see <see cref="PeerLink"/>):
     /// a node gives a fraction of its shortest election timeout.
     /// </param>
-    public TcpTransport(int id, IEnumerable<NodeAddress> peers, ILogger logger, TimeProvider time, TimeSpan? contactedMaxBackoff = null)
+    public TcpTransport(int id, IEnumerable<NodeAddress> peers, ILogger logger, TimeProvider time, TimeSpan? contactedMaxBackoff = null, ClusterKey? key = null)
     {
         Id = id;
-        _links = peers.Where(p => p.Id != id).ToDictionary(p => p.Id, p => new PeerLink(id, p, logger, time, contactedMaxBackoff));
+        _links = peers.Where(p => p.Id != id).ToDictionary(p => p.Id, p => new PeerLink(id, p, logger, time, contactedMaxBackoff, key));
     }
 
     public int Id { get; }

@@ -77,7 +77,7 @@ public sealed class NodeServer : IAsyncDisposable
         var storage = new FileStorage(options.DataDirectory, logger);
         // A third of the shortest election timeout: a peer that comes back is reached, and hears a heartbeat, before
         // its own election timer can run out (§5.2), however long it was gone.
-        var transport = new TcpTransport(options.Id, options.Cluster, logger, TimeProvider.System, options.Raft.ElectionTimeoutMin / 3);
+        var transport = new TcpTransport(options.Id, options.Cluster, logger, TimeProvider.System, options.Raft.ElectionTimeoutMin / 3, options.ClusterKey);
         RaftNode node;
         try
         {
@@ -145,7 +145,10 @@ public sealed class NodeServer : IAsyncDisposable
         var remote = client.Client.RemoteEndPoint?.ToString() ?? "?";
         try
         {
-            await ServeConnectionAsync(client.GetStream(), remote, cancellationToken);
+            if (await AdmitAsync(client.GetStream(), remote, cancellationToken))
+            {
+                await ServeConnectionAsync(client.GetStream(), remote, cancellationToken);
+            }
         }
         catch (Exception e) when (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
         {
@@ -223,6 +226,31 @@ public sealed class NodeServer : IAsyncDisposable
         catch (SubmitFailedException e)
         {
             return new ClientReply(request.RequestId, Ok: false, Error: $"{e.Reason}: {e.Message}", LeaderHint: e.LeaderHint);
+        }
+    }
+
+    // With a cluster key, a connection speaks only after it proves it holds the key: a process that is not a member
+    // cannot claim to be one (a forged RequestVote with a huge term would depose every leader).
+    private async Task<bool> AdmitAsync(Stream stream, string remote, CancellationToken cancellationToken)
+    {
+        if (_options.ClusterKey is not { } key)
+        {
+            return true;
+        }
+        try
+        {
+            var caller = await key.AcceptAsync(stream, Id, _options.MaxFrameLength, cancellationToken);
+            if (caller != 0 && !_peers.Contains(caller))
+            {
+                throw new ClusterKeyException($"the caller holds the cluster key but claims to be node {caller}, which is not a peer of node {Id}");
+            }
+            return true;
+        }
+        catch (Exception e) when (e is ClusterKeyException or BadFrameException)
+        {
+            Interlocked.Increment(ref _badFrames);
+            _logger.LogWarning("Node {Id} refused the connection from {Remote}: {Reason}", Id, remote, e.Message);
+            return false;
         }
     }
 

@@ -20,6 +20,12 @@ public sealed record NodeServerOptions
     /// <summary>The longest frame this node reads; a longer one closes the connection.</summary>
     public int MaxFrameLength { get; init; } = Frames.DefaultMaxLength;
 
+    /// <summary>
+    /// The secret every member holds (<see cref="ClusterKey"/>): with it, a connection that does not prove it holds the key
+    /// is closed before it can say anything; without it (null), anyone who reaches the port can speak Raft to the node.
+    /// </summary>
+    public ClusterKey? ClusterKey { get; init; }
+
     /// <summary>Where this node listens: its entry in <see cref="Cluster"/>.</summary>
     public NodeAddress Self =>
         Cluster.FirstOrDefault(n => n.Id == Id)

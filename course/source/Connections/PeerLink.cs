@@ -39,13 +39,25 @@ public sealed class PeerLink : IAsyncDisposable
     private long _connections;
     private long _newestTerm;
     private long _staleDropped;
+    //@since 07
+    private readonly ClusterKey? _key;
+    private string? _lastRefusal;
+    //@end
 
     /// <param name="contactedMaxBackoff">
     /// The longest pause between attempts once the peer has been reached; <see cref="MaxBackoff"/> if null. A node
     /// gives a fraction of its election timeout (see <see cref="TcpTransport"/>).
     /// </param>
-    public PeerLink(int from, NodeAddress peer, ILogger logger, TimeProvider time, TimeSpan? contactedMaxBackoff = null)
+    //@before 07
+    //~ public PeerLink(int from, NodeAddress peer, ILogger logger, TimeProvider time, TimeSpan? contactedMaxBackoff = null)
+    //@end
+    //@since 07
+    public PeerLink(int from, NodeAddress peer, ILogger logger, TimeProvider time, TimeSpan? contactedMaxBackoff = null, ClusterKey? key = null)
+    //@end
     {
+        //@since 07
+        _key = key;
+        //@end
         From = from;
         Peer = peer;
         _logger = logger;
@@ -104,6 +116,15 @@ public sealed class PeerLink : IAsyncDisposable
             {
                 return;
             }
+            //@since 07
+            catch (ClusterKeyException e)
+            {
+                // Worth a warning, once per reason: the cluster is misconfigured, and retrying will not fix it.
+                var level = e.Message == _lastRefusal ? LogLevel.Debug : LogLevel.Warning;
+                _lastRefusal = e.Message;
+                _logger.Log(level, "Node {From} cannot talk to node {Peer} at {Address}: {Reason}", From, Peer.Id, Peer, e.Message);
+            }
+            //@end
             catch (Exception e) when (e is SocketException or IOException)
             {
                 _logger.LogDebug("Node {From} lost or cannot reach node {Peer} at {Address} ({Reason})", From, Peer.Id, Peer, e.Message);
@@ -149,9 +170,17 @@ public sealed class PeerLink : IAsyncDisposable
     {
         using var client = new TcpClient { NoDelay = true };
         await client.ConnectAsync(Peer.Host, Peer.Port, cancellationToken);
+        var stream = client.GetStream();
+        //@since 07
+        // A connection counts once both sides proved they hold the key: a refused one is no reason to retry sooner.
+        if (_key is not null)
+        {
+            await _key.DialAsync(stream, From, Peer.Id, cancellationToken);
+        }
+        _lastRefusal = null;
+        //@end
         Interlocked.Increment(ref _connections);
         _logger.LogDebug("Node {From} connected to node {Peer} at {Address}", From, Peer.Id, Peer);
-        var stream = client.GetStream();
         while (await _queue.Reader.WaitToReadAsync(cancellationToken))
         {
             while (_queue.Reader.TryRead(out var outgoing))

@@ -32,6 +32,11 @@ public sealed class RaftClient : IAsyncDisposable
 
     /// <summary>How long one node may take to answer before the client tries another.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(3);
+    //@since 07
+
+    /// <summary>The cluster's key, if its nodes were started with one: each connection proves the client holds it.</summary>
+    public ClusterKey? Key { get; init; }
+    //@end
 
     /// <summary>
     /// The longest pause between two tries while no node can answer (an election is on). An election takes about one
@@ -75,6 +80,13 @@ public sealed class RaftClient : IAsyncDisposable
                     Leader = target;
                     return result ?? "";
                 }
+                //@since 07
+                if (reply is { Ok: false, Error: { } error } && error.StartsWith($"{SubmitFailure.Invalid}:", StringComparison.Ordinal))
+                {
+                    // Refused before the log: no node takes it, however often it is sent.
+                    throw new SubmitFailedException(SubmitFailure.Invalid, null, $"Node {target} refused the command: {error[(error.IndexOf(':') + 1)..].Trim()}");
+                }
+                //@end
                 if (reply is { LeaderHint: int hint } && hint != target && _cluster.Any(n => n.Id == hint))
                 {
                     _target = hint; // straight to the leader it names
@@ -124,6 +136,20 @@ public sealed class RaftClient : IAsyncDisposable
                 throw;
             }
             connection = new Connection(client, client.GetStream());
+            //@since 07
+            if (Key is not null)
+            {
+                try
+                {
+                    await Key.DialAsync(connection.Stream, 0, node, attempt.Token);
+                }
+                catch
+                {
+                    client.Dispose();
+                    throw;
+                }
+            }
+            //@end
             _connections[node] = connection;
         }
         await connection.Stream.WriteAsync(Frames.Frame(MessageCodec.Encode(0, request)), attempt.Token);

@@ -145,9 +145,9 @@ public sealed class PeerLink : IAsyncDisposable
     {
         using var client = new TcpClient { NoDelay = true };
         await client.ConnectAsync(Peer.Host, Peer.Port, cancellationToken);
+        var stream = client.GetStream();
         Interlocked.Increment(ref _connections);
         _logger.LogDebug("Node {From} connected to node {Peer} at {Address}", From, Peer.Id, Peer);
-        var stream = client.GetStream();
         while (await _queue.Reader.WaitToReadAsync(cancellationToken))
         {
             while (_queue.Reader.TryRead(out var outgoing))

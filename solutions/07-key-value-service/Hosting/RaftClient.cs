@@ -33,6 +33,9 @@ public sealed class RaftClient : IAsyncDisposable
     /// <summary>How long one node may take to answer before the client tries another.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>The cluster's key, if its nodes were started with one: each connection proves the client holds it.</summary>
+    public ClusterKey? Key { get; init; }
+
     /// <summary>
     /// The longest pause between two tries while no node can answer (an election is on). An election takes about one
     /// election timeout (300 to 600 ms by default), so a client that waits longer only adds to the failover it sees.
@@ -74,6 +77,11 @@ public sealed class RaftClient : IAsyncDisposable
                 {
                     Leader = target;
                     return result ?? "";
+                }
+                if (reply is { Ok: false, Error: { } error } && error.StartsWith($"{SubmitFailure.Invalid}:", StringComparison.Ordinal))
+                {
+                    // Refused before the log: no node takes it, however often it is sent.
+                    throw new SubmitFailedException(SubmitFailure.Invalid, null, $"Node {target} refused the command: {error[(error.IndexOf(':') + 1)..].Trim()}");
                 }
                 if (reply is { LeaderHint: int hint } && hint != target && _cluster.Any(n => n.Id == hint))
                 {
@@ -124,6 +132,18 @@ public sealed class RaftClient : IAsyncDisposable
                 throw;
             }
             connection = new Connection(client, client.GetStream());
+            if (Key is not null)
+            {
+                try
+                {
+                    await Key.DialAsync(connection.Stream, 0, node, attempt.Token);
+                }
+                catch
+                {
+                    client.Dispose();
+                    throw;
+                }
+            }
             _connections[node] = connection;
         }
         await connection.Stream.WriteAsync(Frames.Frame(MessageCodec.Encode(0, request)), attempt.Token);
