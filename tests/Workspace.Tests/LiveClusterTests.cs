@@ -12,6 +12,9 @@ public sealed partial class LiveClusterTests : IDisposable
 {
     private static readonly string Dll = Path.Combine(Repo.Root, "tools", "cluster", "bin", "solutions", "Debug", "net10.0", "cluster.dll");
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    /// <summary>The processes' cluster key (chapter 7): nodes and clients that hold it, as the README shows.</summary>
+    private const string Key = "a key only this cluster knows";
     private readonly string _data = Path.Combine(Path.GetTempPath(), "raft-processes-" + Guid.NewGuid().ToString("N"));
     private readonly List<Process> _processes = [];
 
@@ -60,6 +63,8 @@ public sealed partial class LiveClusterTests : IDisposable
         output.ShouldContain("is the new leader", Case.Sensitive, "a new leader is elected");
         output.ShouldContain("caught up", Case.Sensitive, "the old leader comes back from its files and catches up");
         output.ShouldContain("read back: all 20 acknowledged keys", Case.Sensitive, $"every acknowledged key is read back:\n{output}");
+        output.ShouldContain("was applied once: story = a", Case.Sensitive, $"thesis §6.3: an append resent in its session is applied once:\n{output}");
+        output.ShouldContain("20 gets by ReadIndex", Case.Sensitive, $"thesis §6.4: the gets are answered by ReadIndex:\n{output}");
     }
 
     [Theory]
@@ -72,6 +77,8 @@ public sealed partial class LiveClusterTests : IDisposable
     [InlineData("--frobnicate", "frobnicate")]
     [InlineData("node --id 1 --cluster 1=127.0.0.1:7001 --data-dir d --election-timeout 600-300", "give MIN-MAX")]
     [InlineData("node --id 1 --cluster 1=127.0.0.1:7001 --data-dir d --heartbeat 400", "must be longer than HeartbeatInterval")]
+    [InlineData("node --id 1 --cluster 1=127.0.0.1:7001 --data-dir d --cluster-key short", "at least 16 characters")]
+    [InlineData("client --cluster 1=127.0.0.1:7001 append onlykey", "append needs a KEY and a VALUE")]
     public async Task Wrong_options_get_a_sentence_and_exit_code_2(string args, string sentence)
     {
         var (code, output) = await RunAsync(args.Split(' '));
@@ -93,7 +100,8 @@ public sealed partial class LiveClusterTests : IDisposable
         var leaders = new List<(int Node, long Term)>();
         for (var id = 1; id <= 3; id++)
         {
-            var process = Process.Start(Start("node", "--id", $"{id}", "--cluster", cluster, "--data-dir", Path.Combine(_data, $"node{id}"), "--seed", $"{id}"))!;
+            var process = Process.Start(Start("node", "--id", $"{id}", "--cluster", cluster, "--data-dir", Path.Combine(_data, $"node{id}"), "--seed", $"{id}",
+                "--cluster-key", Key))!;
             _processes.Add(process);
             nodes[id] = process;
             var log = logs[id] = new StringBuilder();
@@ -118,7 +126,7 @@ public sealed partial class LiveClusterTests : IDisposable
         var acknowledged = new Dictionary<string, string>();
         async Task Put(string key, string value)
         {
-            var (code, output) = await RunAsync("client", "--cluster", cluster, "--timeout", "30", "put", key, value);
+            var (code, output) = await RunAsync("client", "--cluster", cluster, "--cluster-key", Key, "--timeout", "30", "put", key, value);
             code.ShouldBe(0, $"put {key} is acknowledged:\n{output}\n{Describe()}");
             output.Trim().ShouldBe("ok", "a put answers ok once applied");
             acknowledged[key] = value;
@@ -149,9 +157,17 @@ public sealed partial class LiveClusterTests : IDisposable
             await Put($"k{i}", $"v{i}"); // the two left elect a leader and commit
         }
 
+        var (appended, said) = await RunAsync("client", "--cluster", cluster, "--cluster-key", Key, "--timeout", "30", "append", "k1", "+");
+        appended.ShouldBe(0, $"append k1 + is acknowledged:\n{said}");
+        said.Trim().ShouldBe("v1+", "thesis §6.3: an append answers the value it made, applied once");
+        acknowledged["k1"] = "v1+";
+        var (refused, why) = await RunAsync("client", "--cluster", cluster, "--timeout", "2", "get", "k1");
+        refused.ShouldBe(1, $"a client without the cluster key is not served:\n{why}");
+        why.ShouldContain("cluster's key", Case.Sensitive, "it is told the key may be what is missing");
+
         foreach (var (key, value) in acknowledged)
         {
-            var (code, output) = await RunAsync("client", "--cluster", cluster, "--timeout", "30", "get", key);
+            var (code, output) = await RunAsync("client", "--cluster", cluster, "--cluster-key", Key, "--timeout", "30", "get", key);
             code.ShouldBe(0, $"get {key} is answered after the leader's process was killed:\n{output}");
             output.Trim().ShouldBe(value, $"{key} reads the value whose put was acknowledged, after node {leader}'s process was killed:\n{Describe()}");
         }

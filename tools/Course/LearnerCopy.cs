@@ -99,7 +99,7 @@ public static class LearnerCopy
                 > `-p:Against=solutions` do not apply here, and your gate is `dotnet test tests/NN-slug` or
                 > `dotnet run --project tools/progress -- watch`. Only chapter 1 is in `chapters/` at first: when a chapter's
                 > gate is green, the watch (or `progress carry N`) writes the next chapter's starter from your own code, so the
-                > Raft you finish with, and the live cluster `tools/cluster` runs (your chapter 6), is all yours.
+                > Raft you finish with, and the live cluster `tools/cluster` runs (your latest chapter, 6 or 7), is all yours.
 
                 """ + File.ReadAllText(readme));
         }

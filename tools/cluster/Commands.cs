@@ -44,8 +44,34 @@ internal static class Commands
         return options;
     }
 
-    public static async Task<int> RunNodeAsync(int id, string clusterText, string dataDir, int seed, RaftOptions timing, bool verbose)
+    /// <summary>Where --cluster-key is read from when it is not given: a key on a command line shows in `ps`.</summary>
+    public const string KeyVariable = "RAFT_CLUSTER_KEY";
+
+    /// <summary>The cluster key text from --cluster-key or the environment; a sentence for one the node cannot use.</summary>
+    private static string? KeyText(string? option)
     {
+        var text = string.IsNullOrEmpty(option) ? Environment.GetEnvironmentVariable(KeyVariable) : option;
+#if CH07
+        try
+        {
+            ClusterKey.From(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new Cli.UsageException($"--cluster-key: {e.Message}");
+        }
+#else
+        if (!string.IsNullOrEmpty(text))
+        {
+            throw new Cli.UsageException("--cluster-key: chapter 6's nodes have no cluster key; chapter 7 adds it.");
+        }
+#endif
+        return string.IsNullOrEmpty(text) ? null : text;
+    }
+
+    public static async Task<int> RunNodeAsync(int id, string clusterText, string dataDir, int seed, RaftOptions timing, bool verbose, string? keyOption)
+    {
+        var keyText = KeyText(keyOption);
         var cluster = ParseCluster(clusterText);
         if (cluster.All(n => n.Id != id))
         {
@@ -64,8 +90,12 @@ internal static class Commands
             c.Cancel = true;
             stop.Cancel();
         });
-        var server = await NodeServer.StartAsync(new NodeServerOptions { Id = id, Cluster = cluster, DataDirectory = dataDir, Seed = seed, Raft = timing }, loggers);
-        log.LogInformation("Node {Id} is running; Ctrl+C stops it", id);
+        var options = new NodeServerOptions { Id = id, Cluster = cluster, DataDirectory = dataDir, Seed = seed, Raft = timing };
+#if CH07
+        options = options with { ClusterKey = ClusterKey.From(keyText) };
+#endif
+        var server = await NodeServer.StartAsync(options, loggers);
+        log.LogInformation("Node {Id} is running{Key}; Ctrl+C stops it", id, keyText is null ? " (no cluster key: any process that reaches its port can speak to it)" : " with the cluster key");
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token);
@@ -79,31 +109,49 @@ internal static class Commands
         return 0;
     }
 
-    public static async Task<int> RunClientAsync(string clusterText, string verb, string key, string? value, int timeoutSeconds)
+    public static async Task<int> RunClientAsync(string clusterText, string verb, string key, string? value, int timeoutSeconds, string? keyOption)
     {
         var cluster = ParseCluster(clusterText);
+        var keyText = KeyText(keyOption);
         var command = verb switch
         {
             "put" when value is not null => KeyValueStore.Put(CheckKey(key), value),
             "put" => throw new Cli.UsageException("put needs a KEY and a VALUE: client --cluster ... put KEY VALUE"),
+#if CH07
+            "append" when value is not null => KeyValueStore.Append(CheckKey(key), value),
+            "append" => throw new Cli.UsageException("append needs a KEY and a VALUE: client --cluster ... append KEY VALUE"),
+#endif
             "get" when value is null => KeyValueStore.Get(CheckKey(key)),
             "get" => throw new Cli.UsageException("get takes only a KEY: client --cluster ... get KEY"),
-            _ => throw new Cli.UsageException($"\"{verb}\" is not a command: use put KEY VALUE or get KEY."),
+            _ => throw new Cli.UsageException($"\"{verb}\" is not a command: use put KEY VALUE, append KEY VALUE or get KEY."),
         };
         if (timeoutSeconds is < 1 or > 3600)
         {
             throw new Cli.UsageException($"--timeout {timeoutSeconds}: give a number of seconds from 1 to 3600.");
         }
-        await using var client = new RaftClient(cluster);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
         try
         {
+#if CH07
+            // A write goes in a session, so a retry after a lost answer is applied once (thesis §6.3); a get is read by ReadIndex.
+            await using var client = new KeyValueClient(new RaftClient(cluster) { Key = ClusterKey.From(keyText) });
+            Console.WriteLine(verb == "get" ? await client.GetAsync(key, timeout.Token) : await client.WriteAsync(command, timeout.Token));
+#else
+            await using var client = new RaftClient(cluster);
             Console.WriteLine(await client.SubmitAsync(command, timeout.Token));
+#endif
             return 0;
         }
+#if CH07
+        catch (SubmitFailedException e) when (e.Reason == SubmitFailure.Invalid)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+#endif
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"No node of {clusterText} answered within {timeoutSeconds} s: is the cluster running, and does a majority of it run?");
+            throw new TimeoutException($"No node of {clusterText} answered within {timeoutSeconds} s: is the cluster running, does a majority of it run, and does this client hold the cluster's key (--cluster-key) if it has one?");
         }
     }
 

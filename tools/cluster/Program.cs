@@ -26,18 +26,26 @@ var nodeSeed = new Option<int>("--seed") { Description = "Seeds this node's elec
 var heartbeatOption = new Option<int>("--heartbeat") { Description = "Milliseconds between a leader's heartbeats (default 100).", DefaultValueFactory = _ => 100 };
 var electionOption = new Option<string>("--election-timeout") { Description = "MIN-MAX milliseconds a follower waits for a leader (default 300-600).", DefaultValueFactory = _ => "300-600" };
 var verboseOption = new Option<bool>("--verbose") { Description = "Also log each connection made, lost or refused (Debug)." };
+var keyOption = new Option<string?>("--cluster-key")
+{
+    Description = $"The secret every node and client of the cluster holds (at least 16 characters; default: the {Commands.KeyVariable} environment variable, else none). " +
+                  "With it, a process that does not hold the key cannot speak to a node.",
+};
 var node = new Command("node", "Run one node until Ctrl+C (or SIGTERM), then shut down cleanly.")
 {
-    idOption, clusterOption, nodeData, nodeSeed, heartbeatOption, electionOption, verboseOption,
+    idOption, clusterOption, nodeData, nodeSeed, heartbeatOption, electionOption, verboseOption, keyOption,
 };
 root.Subcommands.Add(node);
 
 var clientCluster = new Option<string>("--cluster") { Description = "The cluster's nodes: 1=127.0.0.1:7001,2=127.0.0.1:7002,...", Required = true };
-var verb = new Argument<string>("command") { Description = "put or get" };
+var verb = new Argument<string>("command") { Description = "put, append or get" };
 var key = new Argument<string>("key");
 var value = new Argument<string?>("value") { Arity = ArgumentArity.ZeroOrOne };
 var timeoutOption = new Option<int>("--timeout") { Description = "Seconds to keep trying before giving up.", DefaultValueFactory = _ => 15 };
-var client = new Command("client", "Put or get a key on a running cluster: client --cluster ... put KEY VALUE | get KEY") { clientCluster, timeoutOption, verb, key, value };
+var client = new Command("client", "Put, append or get a key on a running cluster: client --cluster ... put KEY VALUE | append KEY VALUE | get KEY")
+{
+    clientCluster, timeoutOption, keyOption, verb, key, value,
+};
 root.Subcommands.Add(client);
 
 // The commands run below, after the checks; these actions only let the parser accept each command alone.
@@ -46,8 +54,8 @@ node.SetAction(_ => 0);
 client.SetAction(_ => 0);
 
 const string usage = "Usage: cluster [--nodes N] [--seed S] [--data-dir DIR] [--keys K] [--keep-running]\n" +
-                     "       cluster node --id N --cluster 1=HOST:PORT,... --data-dir DIR [--heartbeat MS] [--election-timeout MIN-MAX] [--verbose]\n" +
-                     "       cluster client --cluster 1=HOST:PORT,... put KEY VALUE | get KEY";
+                     "       cluster node --id N --cluster 1=HOST:PORT,... --data-dir DIR [--heartbeat MS] [--election-timeout MIN-MAX] [--cluster-key KEY] [--verbose]\n" +
+                     "       cluster client --cluster 1=HOST:PORT,... [--cluster-key KEY] put KEY VALUE | append KEY VALUE | get KEY";
 var parsed = root.Parse(args);
 if (Cli.Rejected(parsed, "cluster", usage, Console.Error) is { } rejected)
 {
@@ -56,12 +64,12 @@ if (Cli.Rejected(parsed, "cluster", usage, Console.Error) is { } rejected)
 if (parsed.GetResult(node) is not null)
 {
     return await Guard(() => Commands.RunNodeAsync(parsed.GetValue(idOption), parsed.GetValue(clusterOption)!, parsed.GetValue(nodeData)!, parsed.GetValue(nodeSeed),
-        Commands.ParseTiming(parsed.GetValue(heartbeatOption), parsed.GetValue(electionOption)!), parsed.GetValue(verboseOption)));
+        Commands.ParseTiming(parsed.GetValue(heartbeatOption), parsed.GetValue(electionOption)!), parsed.GetValue(verboseOption), parsed.GetValue(keyOption)));
 }
 if (parsed.GetResult(client) is not null)
 {
     return await Guard(() => Commands.RunClientAsync(parsed.GetValue(clientCluster)!, parsed.GetValue(verb)!, parsed.GetValue(key)!, parsed.GetValue(value),
-        parsed.GetValue(timeoutOption)));
+        parsed.GetValue(timeoutOption), parsed.GetValue(keyOption)));
 }
 if (parsed.Action is not null && (args.Contains("--help") || args.Contains("-h") || args.Contains("-?") || args.Contains("--version")))
 {

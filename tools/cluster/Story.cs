@@ -13,10 +13,20 @@ internal sealed class Story(IReadOnlyList<NodeAddress> cluster, string root, int
     private readonly List<(long Term, int Leader, TimeSpan At)> _leaders = [];
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
 
+#if CH07
+    // The story's nodes and client hold a key made for this run: no other process on the machine can speak to them.
+    private readonly ClusterKey? _key = ClusterKey.From(Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+#else
+    private readonly object? _key = null;
+#endif
+
     private async Task StartAsync(int id) =>
         _servers[id] = await NodeServer.StartAsync(new NodeServerOptions
         {
             Id = id, Cluster = cluster, DataDirectory = Path.Combine(root, $"node{id}"), Seed = seed,
+#if CH07
+            ClusterKey = _key,
+#endif
         }, loggers);
 
     private async Task<NodeStatus[]> StatusesAsync() => await Task.WhenAll(_servers.Values.Select(s => s.StatusAsync()));
@@ -59,7 +69,12 @@ internal sealed class Story(IReadOnlyList<NodeAddress> cluster, string root, int
         var first = await LeaderAsync(0, cancellationToken);
         log.LogInformation("==> Node {Leader} is the leader (term {Term}) after {Ms} ms", first, _leaders[^1].Term, (int)_leaders[^1].At.TotalMilliseconds);
 
+#if CH07
+        log.LogInformation("==> The nodes and the client hold a cluster key made for this run: every connection proves it");
+        await using var client = new KeyValueClient(new RaftClient(cluster) { Key = _key });
+#else
         await using var client = new RaftClient(cluster);
+#endif
         var acknowledged = new Dictionary<string, string>();
         async Task PutAsync(int from, int to)
         {
@@ -69,10 +84,17 @@ internal sealed class Story(IReadOnlyList<NodeAddress> cluster, string root, int
                 limit.CancelAfter(StepLimit);
                 var result = await client.PutAsync($"k{i}", $"value-{i}", limit.Token);
                 acknowledged[$"k{i}"] = $"value-{i}";
+#if CH07
+                log.LogInformation("client: put k{I} = value-{I} -> {Result} (committed and applied by leader {Leader})", i, i, result, client.Raft.Leader);
+#else
                 log.LogInformation("client: put k{I} = value-{I} -> {Result} (committed and applied by leader {Leader})", i, i, result, client.Leader);
+#endif
             }
         }
         await PutAsync(1, keys);
+#if CH07
+        var retried = await RetriedAppendAsync(client, cancellationToken);
+#endif
 
         log.LogInformation("==> Killing node {Leader}, the leader", first);
         await _servers[first].StopAsync();
@@ -96,6 +118,11 @@ internal sealed class Story(IReadOnlyList<NodeAddress> cluster, string root, int
         var back = await _servers[first].StatusAsync();
         log.LogInformation("==> Node {Old} caught up: term {Term}, {Entries} entries, applied up to {Applied}", first, back.CurrentTerm, back.LogLength, back.LastApplied);
 
+#if CH07
+        // Reads by ReadIndex (thesis §6.4): the leader confirms it still leads with one round of heartbeats, then answers
+        // from its state machine. No entry is written for them: the log is as long after the reads as before.
+        var logBefore = (await StatusesAsync()).Max(s => s.LogLength);
+#endif
         var wrong = new List<string>();
         foreach (var (k, v) in acknowledged)
         {
@@ -109,6 +136,10 @@ internal sealed class Story(IReadOnlyList<NodeAddress> cluster, string root, int
         }
 
         var statuses = await StatusesAsync();
+#if CH07
+        var logAfter = statuses.Max(s => s.LogLength);
+        log.LogInformation("==> {Count} gets answered by ReadIndex: the longest log had {Before} entries before them and {After} after", acknowledged.Count, logBefore, logAfter);
+#endif
         var summary = new System.Text.StringBuilder();
         summary.AppendLine();
         summary.AppendLine("Summary");
@@ -118,13 +149,46 @@ internal sealed class Story(IReadOnlyList<NodeAddress> cluster, string root, int
         {
             summary.AppendLine($"  node {s.Id}:    {s.Role,-9} term {s.CurrentTerm}, log {s.LogLength}, commitIndex {s.CommitIndex}, lastApplied {s.LastApplied}{(s.Id == first ? "   (killed, restarted from its files)" : "")}");
         }
+#if CH07
+        summary.AppendLine($"  sessions:  {retried}");
+        summary.AppendLine($"  reads:     {acknowledged.Count} gets by ReadIndex, {(logAfter == logBefore ? "no log entry written for them" : $"{logAfter - logBefore} log entries written meanwhile (a new leader's no-op)")}");
+#endif
         summary.AppendLine(wrong.Count == 0
             ? $"  read back: all {acknowledged.Count} acknowledged keys, each with the value put"
             : $"  read back: {wrong.Count} of {acknowledged.Count} WRONG: {string.Join("; ", wrong)}");
         System.Console.WriteLine(summary.ToString());
+#if CH07
+        if (retried.StartsWith("WRONG", StringComparison.Ordinal))
+        {
+            wrong.Add(retried);
+        }
+#endif
         return wrong.Count == 0 ? 0 : 1;
     }
 
+#if CH07
+    /// <summary>
+    /// Thesis §6.3: an append whose answer is lost is resent with the same session and number, as RaftClient resends it;
+    /// the state machine applies it once and answers the resend with the first result.
+    /// </summary>
+    private async Task<string> RetriedAppendAsync(KeyValueClient client, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(StepLimit);
+        var first = await client.AppendAsync("story", "a", limit.Token);
+        var session = client.Session!.Value;
+        var command = KeyValueStore.InSession(session, client.Sequence, KeyValueStore.Append("story", "a"));
+        log.LogInformation("client: append story a in session {Session}, command {Sequence} -> {Result}", session, client.Sequence, first);
+        var resent = await client.Raft.SubmitAsync(command, limit.Token);
+        var value = await client.GetAsync("story", limit.Token);
+        log.LogInformation("client: the same append resent, as after a lost answer -> {Result}; story = {Value}: {Verdict}", resent, value,
+            value == "a" ? "applied once" : "APPLIED TWICE");
+        return value == "a" && resent == first
+            ? $"an append resent in its session (as after a lost answer) was applied once: story = {value}"
+            : $"WRONG: an append resent in its session made story = {value} (answered {resent})";
+    }
+
+#endif
     public async ValueTask DisposeAsync()
     {
         foreach (var server in _servers.Values)

@@ -5,7 +5,7 @@ using Raft;
 
 // The reference over loopback, as it runs for real: three node processes (tools/cluster's `node`), each with its
 // FileStorage (fsync before every reply), and clients in this process. Measures committed commands per second and
-// submit latency with 1 and with 32 clients, the time from a cold start to the first commit, and the time from
+// submit latency with 1 and with 32 clients, reads by ReadIndex beside reads through the log, the time from a cold start to the first commit, and the time from
 // killing the leader's process to the next commit.
 var secondsOption = new Option<int>("--seconds") { Description = "How long each load runs.", DefaultValueFactory = _ => 10 };
 var runsOption = new Option<int>("--failovers") { Description = "How many times to kill the leader and time the failover.", DefaultValueFactory = _ => 5 };
@@ -32,57 +32,72 @@ if (!File.Exists(clusterDll))
     return 1;
 }
 var data = Path.Combine(Path.GetTempPath(), $"raft-wirebench-{Environment.ProcessId}");
+Processes? running = null;
+
+// Runs `clients` clients, each in its own session, for --seconds; prints the rate and the latency of one operation.
+async Task MeasureAsync(int clients, string what, string unit, Func<KeyValueClient, int, int, CancellationToken, Task<string>> operation)
+{
+    var latencies = new List<double>[clients];
+    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
+    {
+        latencies[c] = [];
+        await using var client = new KeyValueClient(new RaftClient(running!.Addresses));
+        var n = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                await operation(client, c, n++, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            latencies[c].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }));
+    var all = latencies.SelectMany(l => l).Order().ToList();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{clients,2} client(s), {what}: {all.Count / clock.Elapsed.TotalSeconds:0} {unit}, latency median {all[all.Count / 2]:0.0} ms, p99 {all[(int)(all.Count * 0.99)]:0.0} ms ({all.Count} operations)"));
+}
 try
 {
     await using var cluster = new Processes(clusterDll, data);
+    running = cluster;
     var coldStart = Stopwatch.StartNew();
     cluster.StartAll();
-    await using (var first = new RaftClient(cluster.Addresses))
+    await using (var first = new KeyValueClient(new RaftClient(cluster.Addresses)))
     {
         await first.PutAsync("warm", "up");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"cold start: three processes started, a leader elected and the first command committed in {coldStart.ElapsedMilliseconds} ms"));
     }
+    // Writes; then reads of the same keys, by ReadIndex (the leader confirms it leads with one round of heartbeats,
+    // no log entry) and through the log (a get sent in a session: an entry, replicated and fsynced, like a write).
     foreach (var clients in new[] { 1, 32 })
     {
-        var latencies = new List<double>[clients];
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
-        {
-            latencies[c] = [];
-            await using var client = new RaftClient(cluster.Addresses);
-            var n = 0;
-            while (!stop.IsCancellationRequested)
-            {
-                var started = Stopwatch.GetTimestamp();
-                try
-                {
-                    await client.PutAsync($"c{c}", $"{n++}", stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-                latencies[c].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            }
-        }));
-        var all = latencies.SelectMany(l => l).Order().ToList();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{clients,2} client(s): {all.Count / clock.Elapsed.TotalSeconds:0} commits/s, submit latency median {all[all.Count / 2]:0.0} ms, p99 {all[(int)(all.Count * 0.99)]:0.0} ms ({all.Count} commands)"));
+        await MeasureAsync(clients, "puts", "commits/s", (client, c, n, t) => client.PutAsync($"c{c}", $"{n}", t));
+    }
+    foreach (var clients in new[] { 1, 32 })
+    {
+        await MeasureAsync(clients, "gets by ReadIndex", "reads/s", (client, c, n, t) => client.GetAsync($"c{c}", t));
+        await MeasureAsync(clients, "gets through the log", "reads/s", (client, c, n, t) => client.WriteAsync(KeyValueStore.Get($"c{c}"), t));
     }
     var times = new List<double>();
-    await using (var client = new RaftClient(cluster.Addresses) { AttemptTimeout = TimeSpan.FromMilliseconds(500) })
+    await using (var client = new KeyValueClient(new RaftClient(cluster.Addresses) { AttemptTimeout = TimeSpan.FromMilliseconds(500) }))
     {
         for (var i = 0; i < failovers; i++)
         {
             await client.PutAsync("before", $"{i}");
-            var leader = client.Leader!.Value;
+            var leader = client.Raft.Leader!.Value;
             var killed = Stopwatch.StartNew();
             cluster.Kill(leader);
             await client.PutAsync("after", $"{i}");
             times.Add(killed.Elapsed.TotalMilliseconds);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"failover {i + 1}: killed node {leader}'s process; node {client.Leader} committed the next command {killed.ElapsedMilliseconds} ms later"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"failover {i + 1}: killed node {leader}'s process; node {client.Raft.Leader} committed the next command {killed.ElapsedMilliseconds} ms later"));
             cluster.Start(leader); // back for the next round
             await client.PutAsync("rejoined", $"{i}");
         }
