@@ -356,6 +356,26 @@ public sealed partial class LiveClusterTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_short_Jepsen_style_round_under_kills_pauses_and_cut_links_is_linearizable()
+    {
+        var reports = Path.Combine(_data, "jepsen");
+
+        var (code, output) = await RunAsync("jepsen", "--seconds", "8", "--clients", "3", "--report-dir", reports);
+
+        code.ShouldBe(0, $"the round passes: every key's history is linearizable and no acknowledged append is lost:\n{output}");
+        output.ShouldContain("every key linearizable", Case.Sensitive, "the checker ran on the history");
+        output.ShouldContain("acknowledged appends lost or doubled: none", Case.Sensitive, "no acknowledged write was lost");
+        output.ShouldContain("nemesis: kill -9 node", Case.Sensitive, $"the nemesis killed a node process:\n{output}");
+        output.ShouldContain("nemesis: SIGSTOP node", Case.Sensitive, $"the nemesis paused a node:\n{output}");
+        output.ShouldContain("nemesis: cut every link", Case.Sensitive, $"the nemesis cut a node off:\n{output}");
+        var report = Directory.GetFiles(reports, "jepsen-*.md").ShouldHaveSingleItem("the round writes one report");
+        File.ReadAllText(report).ShouldContain("PASS", Case.Sensitive, "the report gives the verdict");
+        Directory.GetFiles(reports, "jepsen-*.html").ShouldHaveSingleItem("and the picture of the history");
+        Regex.Match(output, @"load: 3 clients for 8 s: (\d+) operations").Groups[1].Value.ShouldNotBeEmpty($"the report counts the operations:\n{output}");
+        int.Parse(Regex.Match(output, @"load: 3 clients for 8 s: (\d+) operations").Groups[1].Value).ShouldBeGreaterThan(100, "the clients did work under the faults");
+    }
+
     private static int[] FreePorts(int count)
     {
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();

@@ -232,4 +232,31 @@ internal static class Commands
         return result;
     }
 
+    public static async Task<int> RunJepsenAsync(int nodes, int clients, int seconds, int seed, string reportDir)
+    {
+        if (nodes is not (3 or 5))
+        {
+            throw new Cli.UsageException($"--nodes {nodes}: a round runs 3 or 5 node processes.");
+        }
+        if (clients is < 1 or > 32)
+        {
+            throw new Cli.UsageException($"--clients {clients}: give 1 to 32 clients.");
+        }
+        if (seconds is < 5 or > 3600)
+        {
+            throw new Cli.UsageException($"--seconds {seconds}: give 5 to 3600 seconds.");
+        }
+#if CH07
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        return await new Cluster.Jepsen.Round(new Cluster.Jepsen.RoundOptions(nodes, clients, seconds, seed, Path.GetFullPath(reportDir)), Console.Out).RunAsync(stop.Token);
+#else
+        await Task.CompletedTask;
+        throw new Cli.UsageException($"jepsen needs chapter 7's key-value service (sessions, ReadIndex, a cluster key); this build runs chapter 6 ({reportDir}).");
+#endif
+    }
 }

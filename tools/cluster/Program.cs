@@ -48,14 +48,27 @@ var client = new Command("client", "Put, append or get a key on a running cluste
 };
 root.Subcommands.Add(client);
 
+var jepsenNodes = new Option<int>("--nodes") { Description = "How many node processes (3 or 5).", DefaultValueFactory = _ => 3 };
+var jepsenClients = new Option<int>("--clients") { Description = "How many concurrent clients (1 to 32).", DefaultValueFactory = _ => 4 };
+var jepsenSeconds = new Option<int>("--seconds") { Description = "How long the clients and the nemesis run (5 to 3600).", DefaultValueFactory = _ => 30 };
+var jepsenSeed = new Option<int>("--seed") { Description = "Seeds the clients' operations and the nemesis' choices.", DefaultValueFactory = _ => 1 };
+var jepsenReport = new Option<string>("--report-dir") { Description = "Where the report, the picture of the history and (on a failure) the nodes' logs go.", DefaultValueFactory = _ => Path.Combine("artifacts", "jepsen") };
+var jepsen = new Command("jepsen", "A Jepsen-style round: node processes, clients recording a history, a nemesis (kill -9, SIGSTOP, cut links), then the linearizability checker.")
+{
+    jepsenNodes, jepsenClients, jepsenSeconds, jepsenSeed, jepsenReport,
+};
+root.Subcommands.Add(jepsen);
+
 // The commands run below, after the checks; these actions only let the parser accept each command alone.
 root.SetAction(_ => 0);
 node.SetAction(_ => 0);
 client.SetAction(_ => 0);
+jepsen.SetAction(_ => 0);
 
 const string usage = "Usage: cluster [--nodes N] [--seed S] [--data-dir DIR] [--keys K] [--keep-running]\n" +
                      "       cluster node --id N --cluster 1=HOST:PORT,... --data-dir DIR [--heartbeat MS] [--election-timeout MIN-MAX] [--cluster-key KEY] [--verbose]\n" +
-                     "       cluster client --cluster 1=HOST:PORT,... [--cluster-key KEY] put KEY VALUE | append KEY VALUE | get KEY";
+                     "       cluster client --cluster 1=HOST:PORT,... [--cluster-key KEY] put KEY VALUE | append KEY VALUE | get KEY\n" +
+                     "       cluster jepsen [--nodes 3|5] [--clients C] [--seconds S] [--seed S] [--report-dir DIR]";
 var parsed = root.Parse(args);
 if (Cli.Rejected(parsed, "cluster", usage, Console.Error) is { } rejected)
 {
@@ -70,6 +83,11 @@ if (parsed.GetResult(client) is not null)
 {
     return await Guard(() => Commands.RunClientAsync(parsed.GetValue(clientCluster)!, parsed.GetValue(verb)!, parsed.GetValue(key)!, parsed.GetValue(value),
         parsed.GetValue(timeoutOption), parsed.GetValue(keyOption)));
+}
+if (parsed.GetResult(jepsen) is not null && !args.Contains("--help") && !args.Contains("-h"))
+{
+    return await Guard(() => Commands.RunJepsenAsync(parsed.GetValue(jepsenNodes), parsed.GetValue(jepsenClients), parsed.GetValue(jepsenSeconds),
+        parsed.GetValue(jepsenSeed), parsed.GetValue(jepsenReport)!));
 }
 if (parsed.Action is not null && (args.Contains("--help") || args.Contains("-h") || args.Contains("-?") || args.Contains("--version")))
 {
