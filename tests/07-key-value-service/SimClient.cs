@@ -133,15 +133,25 @@ internal sealed class SimClient(SimCluster<RaftNode> cluster, int id, bool sessi
         }
     }
 
-    /// <summary>Sends to the node that believes it leads the newest term, if any; null when none does (ask later).</summary>
+    /// <summary>
+    /// Sends to the leader this client knows while that node still believes it leads, as a real client keeps talking to the
+    /// node that answered it last (it cannot see terms); after a failure or a timeout, to any node that believes it leads. Null when none does.
+    /// </summary>
     private Task<string>? Send(string? write, string? read)
     {
-        var leader = cluster.LiveNodes.Where(n => n.Role == Role.Leader).MaxBy(n => n.CurrentTerm);
-        if (leader is null)
+        if (_leader is not { } known || !cluster.IsUp(known.Id) || cluster.Node(known.Id) != known || known.Role != Role.Leader || _attempt is not null)
+        {
+            var leaders = cluster.LiveNodes.Where(n => n.Role == Role.Leader).OrderBy(n => n.Id).ToList();
+            _leader = leaders.Count == 0 ? null : leaders[_random.Next(leaders.Count)];
+        }
+        if (_leader is null)
         {
             return null;
         }
         _attemptStarted = cluster.Now;
-        return write is not null ? cluster.SubmitAsync(leader, write) : Reads.ReadAsync(cluster, leader, read!);
+        return write is not null ? cluster.SubmitAsync(_leader, write) : Reads.ReadAsync(cluster, _leader, read!);
     }
+
+    private RaftNode? _leader;
+    private readonly Random _random = new((int)(cluster.Seed * 100 + id));
 }
