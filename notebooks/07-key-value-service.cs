@@ -7,6 +7,8 @@
 #:property PublishAot=false
 using Raft.Simulation;
 using Raft;
+using System.Net.Sockets;
+using System.Net;
 using System.Threading;
 
 NotebookRun.Start("07-key-value-service", "A key-value service");
@@ -251,6 +253,44 @@ foreach (var command in new[] { "frobnicate x", KeyValueStore.NoOp, "session 2 1
 {
     display($"{(command.Length > 30 ? command[..24] + "…" : command),-26} → {gatekeeper.Refusal(command) ?? "accepted"}");
 }
+
+NotebookRun.Cell(13, "The cluster key");
+var clusterKey = ClusterKey.From("the key of this cluster, 16 characters or more");
+var port = new TcpListener(IPAddress.Loopback, 0);
+port.Start();
+// Node 1 accepts one connection and `caller` speaks on it; returns what each side made of it.
+async Task<string> Connect(Func<Stream, Task> caller)
+{
+    using var dialer = new TcpClient();
+    await dialer.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)port.LocalEndpoint).Port);
+    using var accepted = await port.AcceptTcpClientAsync();
+    var node = clusterKey.AcceptAsync(accepted.GetStream(), 1, Frames.DefaultMaxLength, CancellationToken.None);
+    string callerSaw;
+    try
+    {
+        await caller(dialer.GetStream());
+        callerSaw = "handshake done";
+    }
+    catch (ClusterKeyException e)
+    {
+        callerSaw = e.Message;
+    }
+    dialer.Close();
+    string nodeSaw;
+    try
+    {
+        nodeSaw = $"accepted node {await node}";
+    }
+    catch (ClusterKeyException e)
+    {
+        nodeSaw = $"refused: {e.Message}";
+    }
+    return $"\n  the caller: {callerSaw}\n  node 1:     {nodeSaw}";
+}
+display("node 2, with the key:" + await Connect(s => clusterKey.DialAsync(s, 2, 1, CancellationToken.None)));
+display("node 2, with another key:" + await Connect(s => ClusterKey.From("another key of sixteen characters")!.DialAsync(s, 2, 1, CancellationToken.None)));
+display("a stranger's RequestVote of term 1000000:" + await Connect(s => s.WriteAsync(Frames.Frame(MessageCodec.Encode(2, new RequestVote(1_000_000, 2, 0, 0)))).AsTask()));
+port.Stop();
 
 NotebookRun.End();
 
