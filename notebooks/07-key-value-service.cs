@@ -5,6 +5,7 @@
 #:property NotebookChapter=07-key-value-service
 #:property Nullable=disable
 #:property PublishAot=false
+using Raft.Simulation.Linearizability;
 using Raft.Simulation;
 using Raft;
 using System.Net.Sockets;
@@ -51,6 +52,10 @@ string Outcome(Task<string> task) =>
     task.IsCompletedSuccessfully ? $"\"{task.Result}\"" : task.IsFaulted ? $"failed: {task.Exception!.InnerException!.Message}" : "no answer yet";
 string Commands(RaftNode node) => string.Join(" | ", node.Log.Select(e => $"{e.Term}: {e.Command}"));
 string ValueOf(RaftNode node, string key) => ((KeyValueStore)node.StateMachine).Values.GetValueOrDefault(key) ?? "(unset)";
+// What the linearizability checker says of a history: for each key, an order of the operations that explains every
+// answer the clients saw, or why there is none.
+string Checked(HistoryRecorder history) =>
+    "The checker: " + string.Join("\n", LinearizabilityChecker.Check(history.History()).Keys.Select(k => k.Explanation));
 
 // What the open TODOs' stand-ins do instead, for the message when an experiment needs one of them.
 var standIns = new Dictionary<string, string>
@@ -104,10 +109,12 @@ Needs("NoOp", "Sessions", "Read", "ReadIndex");
 display(new Timeline(kv.Trace).Picture("A no-op, a session, two appends and a read"));
 
 NotebookRun.Cell(5, "What if a client retried without a session?");
-// One client's append, whose first answer is lost; then another client reads x. Returns the cluster and the read.
-(SimCluster<RaftNode> Cluster, string X) LostAnswer(bool withSession)
+// One client's append, whose first answer is lost; then another client reads x. Returns the cluster, the read, and
+// the history of the two clients' operations, timed in milliseconds of simulated time.
+(SimCluster<RaftNode> Cluster, string X, HistoryRecorder History) LostAnswer(bool withSession)
 {
     var c = Cluster(seed: 3, service);
+    var history = new HistoryRecorder(() => (long)c.Now.TotalMilliseconds);
     var first = AwaitLeader(c);
     var command = KeyValueStore.Append("x", "a");
     if (withSession)
@@ -115,6 +122,7 @@ NotebookRun.Cell(5, "What if a client retried without a session?");
         var id = long.Parse(Answer(c, Send(c, first, KeyValueStore.RegisterCommand)));
         command = KeyValueStore.InSession(id, 1, command);
     }
+    var append = history.Invoke(1, OperationKind.Append, "x", "a");   // client 1 appends a to x, once
     var attempt = Send(c, first, command);
     var index = first.LastLogIndex();
     c.RunUntil(() => c.LiveNodes.Count(n => n.Log.Count >= index) >= 2, TimeSpan.FromSeconds(1));   // a follower stored it
@@ -124,20 +132,25 @@ NotebookRun.Cell(5, "What if a client retried without a session?");
     var next = AwaitLeader(c);
     c.Note($"the client retries with n{next.Id}");
     display($"it retries with n{next.Id}, the new leader: \"{Answer(c, Send(c, next, command))}\"");
+    history.Ok(append);                                               // ... and is told it is done
+    var get = history.Invoke(2, OperationKind.Get, "x", null);
     var x = Answer(c, Read(c, next, "x"));
+    history.Ok(get, x);
     display($"another client reads x: \"{x}\"");
     display($"n{next.Id}'s log: [{Commands(next)}]");
     c.RunFor(TimeSpan.FromMilliseconds(100));
-    return (c, x);
+    return (c, x, history);
 }
 
 Listen();
 var raw = LostAnswer(withSession: false);
+display(Checked(raw.History));
 display(new Timeline(raw.Cluster.Trace).Picture("A retried append, without a session"));
 
 NotebookRun.Cell(6, "Exactly once, with a session");
 Listen();
 var once = LostAnswer(withSession: true);
+display(Checked(once.History));
 Needs("Sessions", "NoOp", "Read", "ReadIndex");
 display(new Timeline(once.Cluster.Trace).Picture("A retried append, in a session"));
 
@@ -202,16 +215,22 @@ display(new Timeline(noop.Cluster.Trace).Picture("A new leader commits its no-op
 
 NotebookRun.Cell(10, "What if an old leader answered reads on its own?");
 // n? leads and acknowledges put x before; it is cut off; the others elect a leader that acknowledges put x after.
-(SimCluster<RaftNode> Cluster, RaftNode Old, RaftNode New) CutOff()
+// Client 1 writes before, client 2 writes after; the history records them in milliseconds of simulated time.
+(SimCluster<RaftNode> Cluster, RaftNode Old, RaftNode New, HistoryRecorder History) CutOff()
 {
     var c = Cluster(seed: 5, service);
+    var history = new HistoryRecorder(() => (long)c.Now.TotalMilliseconds);
     var old = AwaitLeader(c);
+    var before = history.Invoke(1, OperationKind.Put, "x", "before");
     display($"n{old.Id} leads term {old.CurrentTerm}; put x before → {Answer(c, Send(c, old, KeyValueStore.Put("x", "before")))}");
+    history.Ok(before);
     c.Network.Isolate(old.Id);
     var next = AwaitLeader(c, c.NodeIds.Where(id => id != old.Id).ToArray());
+    var after = history.Invoke(2, OperationKind.Put, "x", "after");
     display($"n{old.Id} is cut off; n{next.Id} leads term {next.CurrentTerm}; put x after → {Answer(c, Send(c, next, KeyValueStore.Put("x", "after")))}");
+    history.Ok(after);
     c.Note($"n{next.Id} acknowledged put x after");
-    return (c, old, next);
+    return (c, old, next, history);
 }
 // The mistake: a leader answers a read from its own state machine, without checking it still leads.
 string LazyRead(RaftNode node, string key) =>
@@ -220,18 +239,23 @@ string LazyRead(RaftNode node, string key) =>
 Listen();
 var stale = CutOff();
 stale.Cluster.RunFor(TimeSpan.FromMilliseconds(100));
+var lazyGet = stale.History.Invoke(3, OperationKind.Get, "x", null);
 var lazy = LazyRead(stale.Old, "x");
+stale.History.Ok(lazyGet, lazy);
 stale.Cluster.Note($"n{stale.Old.Id} answers get x from its own state");
 stale.Cluster.RunFor(TimeSpan.FromMilliseconds(100));
 display($"n{stale.Old.Id} still believes it leads term {stale.Old.CurrentTerm} and answers get x → \"{lazy}\"" +
         (lazy == "before" ? ": a stale read, after another client was told x = after" : ""));
+display(Checked(stale.History));
 display(new Timeline(stale.Cluster.Trace).Picture("An old leader answers a read on its own"));
 
 NotebookRun.Cell(11, "ReadIndex on the same old leader");
 Listen();
 var safe = CutOff();
+safe.Cluster.RunFor(TimeSpan.FromMilliseconds(100));
 var entries = safe.Old.Log.Count;
 safe.Cluster.Note($"a client reads x at n{safe.Old.Id}");
+var safeGet = safe.History.Invoke(3, OperationKind.Get, "x", null);   // one get, however many nodes the client asks
 var asked = Read(safe.Cluster, safe.Old, "x");
 safe.Cluster.RunFor(TimeSpan.FromSeconds(1));
 display($"a second later: the read at n{safe.Old.Id}: {Outcome(asked)}; it waits for round {safe.Old.ReadRound}, " +
@@ -241,7 +265,10 @@ safe.Cluster.Note($"n{safe.Old.Id} is reconnected");
 safe.Cluster.RunUntil(() => asked.IsCompleted, TimeSpan.FromSeconds(2));
 display($"reconnected: n{safe.Old.Id} is a {safe.Old.Role} of term {safe.Old.CurrentTerm}, and the read {Outcome(asked)}");
 var hint = (asked.Exception?.InnerException as SubmitFailedException)?.LeaderHint ?? safe.New.Id;
-display($"the client asks n{hint}: get x → \"{Answer(safe.Cluster, Read(safe.Cluster, safe.Cluster.Node(hint), "x"))}\"");
+var fresh = Answer(safe.Cluster, Read(safe.Cluster, safe.Cluster.Node(hint), "x"));
+safe.History.Ok(safeGet, fresh);
+display($"the client asks n{hint}: get x → \"{fresh}\"");
+display(Checked(safe.History));
 safe.Cluster.RunFor(TimeSpan.FromMilliseconds(100));
 Needs("Read", "ReadIndex");
 display(new Timeline(safe.Cluster.Trace).Picture("ReadIndex on a leader cut off from the others"));
@@ -259,7 +286,7 @@ var clusterKey = ClusterKey.From("the key of this cluster, 16 characters or more
 var port = new TcpListener(IPAddress.Loopback, 0);
 port.Start();
 // Node 1 accepts one connection and `caller` speaks on it; returns what each side made of it.
-async Task<string> Connect(Func<Stream, Task> caller)
+async Task<string> Connect(Func<Stream, Task> caller, string done)
 {
     using var dialer = new TcpClient();
     await dialer.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)port.LocalEndpoint).Port);
@@ -269,7 +296,7 @@ async Task<string> Connect(Func<Stream, Task> caller)
     try
     {
         await caller(dialer.GetStream());
-        callerSaw = "handshake done";
+        callerSaw = done;
     }
     catch (ClusterKeyException e)
     {
@@ -287,9 +314,9 @@ async Task<string> Connect(Func<Stream, Task> caller)
     }
     return $"\n  the caller: {callerSaw}\n  node 1:     {nodeSaw}";
 }
-display("node 2, with the key:" + await Connect(s => clusterKey.DialAsync(s, 2, 1, CancellationToken.None)));
-display("node 2, with another key:" + await Connect(s => ClusterKey.From("another key of sixteen characters")!.DialAsync(s, 2, 1, CancellationToken.None)));
-display("a stranger's RequestVote of term 1000000:" + await Connect(s => s.WriteAsync(Frames.Frame(MessageCodec.Encode(2, new RequestVote(1_000_000, 2, 0, 0)))).AsTask()));
+display("node 2, with the key:" + await Connect(s => clusterKey.DialAsync(s, 2, 1, CancellationToken.None), "the node proved it holds the key"));
+display("node 2, with another key:" + await Connect(s => ClusterKey.From("another key of sixteen characters")!.DialAsync(s, 2, 1, CancellationToken.None), "the node proved it holds the key"));
+display("a stranger's RequestVote of term 1000000:" + await Connect(s => s.WriteAsync(Frames.Frame(MessageCodec.Encode(2, new RequestVote(1_000_000, 2, 0, 0)))).AsTask(), "sent"));
 port.Stop();
 
 NotebookRun.End();
