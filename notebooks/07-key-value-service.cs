@@ -69,7 +69,8 @@ var standIns = new Dictionary<string, string>
 void Listen() => TodoStandIn.Begin();
 void Needs(params string[] todos)
 {
-    var open = standIns.Keys.Intersect(TodoStandIn.End()).Where(todos.Contains).ToList();
+    var ran = TodoStandIn.End();
+    var open = todos.Where(ran.Contains).ToList();   // in the order the experiment names them: what it is about first
     if (open.Count > 0)
     {
         throw new NotImplementedException($"TODO(ch07) {open[0]} is still open: {standIns[open[0]]} This experiment needs it" +
@@ -105,7 +106,7 @@ display($"get log, by ReadIndex → {got}: " + (boss.Log.Count == entriesBefore
 kv.RunFor(TimeSpan.FromMilliseconds(200));
 display(kv.LiveNodes.Select(n => new { n.Id, n.Role, n.CommitIndex, n.LastApplied, Log = Commands(n),
     Sessions = string.Join(", ", ((KeyValueStore)n.StateMachine).Sessions.Select(s => $"{s.Key}: last {s.Value.LastSequence} → {s.Value.LastResult}")) }));
-Needs("NoOp", "Sessions", "Read", "ReadIndex");
+Needs("Read", "ReadIndex", "NoOp", "Sessions");
 display(new Timeline(kv.Trace).Picture("A no-op, a session, two appends and a read"));
 
 NotebookRun.Cell(5, "What if a client retried without a session?");
@@ -169,7 +170,8 @@ display($"early's next command: {Apply(KeyValueStore.InSession(early, 2, KeyValu
 Needs("Sessions", "ExpireSessions");
 
 NotebookRun.Cell(8, "What if a new leader appended no no-op?");
-// n? leads, and commits and answers put x 1; then it crashes and another node leads. Returns the cluster and the new leader.
+// A leader commits put x 1 and answers its client; then it crashes, and another node leads. Returns the cluster, the
+// new leader, the index of put x 1, and when the new leader took office.
 (SimCluster<RaftNode> Cluster, RaftNode Leader, long Index, TimeSpan Elected) AnsweredThenCrashed(RaftOptions options)
 {
     var c = Cluster(seed: 4, options);
@@ -214,7 +216,7 @@ Needs("NoOp", "Read", "ReadIndex");
 display(new Timeline(noop.Cluster.Trace).Picture("A new leader commits its no-op"));
 
 NotebookRun.Cell(10, "What if an old leader answered reads on its own?");
-// n? leads and acknowledges put x before; it is cut off; the others elect a leader that acknowledges put x after.
+// A leader acknowledges put x before and is cut off; the other two elect a leader, which acknowledges put x after.
 // Client 1 writes before, client 2 writes after; the history records them in milliseconds of simulated time.
 (SimCluster<RaftNode> Cluster, RaftNode Old, RaftNode New, HistoryRecorder History) CutOff()
 {
@@ -274,8 +276,8 @@ Needs("Read", "ReadIndex");
 display(new Timeline(safe.Cluster.Trace).Picture("ReadIndex on a leader cut off from the others"));
 
 NotebookRun.Cell(12, "Commands refused before the log");
-var checker = Cluster(seed: 6, service);
-var gatekeeper = AwaitLeader(checker);
+var refusing = Cluster(seed: 6, service);
+var gatekeeper = AwaitLeader(refusing);
 foreach (var command in new[] { "frobnicate x", KeyValueStore.NoOp, "session 2 1 register", "put x", KeyValueStore.Put("x", new string('v', 300_000)), KeyValueStore.Put("x", "1") })
 {
     display($"{(command.Length > 30 ? command[..24] + "…" : command),-26} → {gatekeeper.Refusal(command) ?? "accepted"}");
