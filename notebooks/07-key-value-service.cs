@@ -48,7 +48,8 @@ Task<string> Read(SimCluster<RaftNode> c, RaftNode node, string key)
     c.Do(() => asked = node.ReadAsync(KeyValueStore.Get(key)));
     return asked;
 }
-string Outcome(Task<string> task) =>
+// What a client has heard so far: its answer, why it failed, or nothing yet.
+string Heard(Task<string> task) =>
     task.IsCompletedSuccessfully ? $"\"{task.Result}\"" : task.IsFaulted ? $"failed: {task.Exception!.InnerException!.Message}" : "no answer yet";
 string Commands(RaftNode node) => string.Join(" | ", node.Log.Select(e => $"{e.Term}: {e.Command}"));
 string ValueOf(RaftNode node, string key) => ((KeyValueStore)node.StateMachine).Values.GetValueOrDefault(key) ?? "(unset)";
@@ -129,7 +130,7 @@ NotebookRun.Cell(5, "What if a client retried without a session?");
     c.RunUntil(() => c.LiveNodes.Count(n => n.Log.Count >= index) >= 2, TimeSpan.FromSeconds(1));   // a follower stored it
     c.Crash(first.Id);
     c.Note($"n{first.Id} crashes before it hears that index {index} is stored");
-    display($"the client sends '{command}' to n{first.Id}: {Outcome(attempt)}");
+    display($"the client sends '{command}' to n{first.Id}: {Heard(attempt)}");
     var next = AwaitLeader(c);
     c.Note($"the client retries with n{next.Id}");
     display($"it retries with n{next.Id}, the new leader: \"{Answer(c, Send(c, next, command))}\"");
@@ -182,7 +183,7 @@ NotebookRun.Cell(8, "What if a new leader appended no no-op?");
     Answer(c, put);
     c.Crash(first.Id);
     c.Note($"n{first.Id} answered put x 1 (index {index}) and crashed");
-    display($"n{first.Id} told its client {Outcome(put)} for put x 1 at index {index}, and crashed; the others had committed up to " +
+    display($"n{first.Id} told its client {Heard(put)} for put x 1 at index {index}, and crashed; the others had committed up to " +
             string.Join(" and ", c.LiveNodes.Select(n => $"{n.CommitIndex} (n{n.Id})")));
     var next = AwaitLeader(c);
     display($"n{next.Id} leads term {next.CurrentTerm}: log [{Commands(next)}], commitIndex {next.CommitIndex}");
@@ -194,12 +195,12 @@ var bare = AnsweredThenCrashed(new RaftOptions { NoOpOnElection = false });
 bare.Cluster.Note($"a client reads x at n{bare.Leader.Id}");
 var waiting = Read(bare.Cluster, bare.Leader, "x");
 bare.Cluster.RunFor(TimeSpan.FromSeconds(1));
-display($"after a second, no write: commitIndex {bare.Leader.CommitIndex}, x on n{bare.Leader.Id} {ValueOf(bare.Leader, "x")}, the read: {Outcome(waiting)}");
+display($"after a second, no write: commitIndex {bare.Leader.CommitIndex}, x on n{bare.Leader.Id} {ValueOf(bare.Leader, "x")}, the read: {Heard(waiting)}");
 bare.Cluster.Note("a client writes");
 Answer(bare.Cluster, Send(bare.Cluster, bare.Leader, KeyValueStore.Put("y", "2")));
 bare.Cluster.RunUntil(() => waiting.IsCompleted, TimeSpan.FromSeconds(1));
 bare.Cluster.RunFor(TimeSpan.FromMilliseconds(100));
-display($"after put y 2:         commitIndex {bare.Leader.CommitIndex}, x on n{bare.Leader.Id} {ValueOf(bare.Leader, "x")}, the read: {Outcome(waiting)}");
+display($"after put y 2:         commitIndex {bare.Leader.CommitIndex}, x on n{bare.Leader.Id} {ValueOf(bare.Leader, "x")}, the read: {Heard(waiting)}");
 Needs("Read", "ReadIndex");
 display(new Timeline(bare.Cluster.Trace).Picture("A new leader without a no-op"));
 
@@ -210,7 +211,7 @@ noop.Cluster.Note($"a client reads x at n{noop.Leader.Id}");
 var prompt = Read(noop.Cluster, noop.Leader, "x");
 noop.Cluster.RunUntil(() => noop.Leader.LastApplied >= noop.Index && prompt.IsCompleted, TimeSpan.FromSeconds(1));
 display($"{(noop.Cluster.Now - noop.Elected).TotalMilliseconds:0} ms after it took office, n{noop.Leader.Id} committed its no-op, and with it index {noop.Index}: " +
-        $"commitIndex {noop.Leader.CommitIndex}, x on n{noop.Leader.Id} {ValueOf(noop.Leader, "x")}, the read: {Outcome(prompt)}");
+        $"commitIndex {noop.Leader.CommitIndex}, x on n{noop.Leader.Id} {ValueOf(noop.Leader, "x")}, the read: {Heard(prompt)}");
 noop.Cluster.RunFor(TimeSpan.FromMilliseconds(100));
 Needs("NoOp", "Read", "ReadIndex");
 display(new Timeline(noop.Cluster.Trace).Picture("A new leader commits its no-op"));
@@ -260,12 +261,12 @@ safe.Cluster.Note($"a client reads x at n{safe.Old.Id}");
 var safeGet = safe.History.Invoke(3, OperationKind.Get, "x", null);   // one get, however many nodes the client asks
 var asked = Read(safe.Cluster, safe.Old, "x");
 safe.Cluster.RunFor(TimeSpan.FromSeconds(1));
-display($"a second later: the read at n{safe.Old.Id}: {Outcome(asked)}; it waits for round {safe.Old.ReadRound}, " +
+display($"a second later: the read at n{safe.Old.Id}: {Heard(asked)}; it waits for round {safe.Old.ReadRound}, " +
         $"{safe.Old.PendingReads.Count} read(s) pending, log {entries} → {safe.Old.Log.Count} entries");
 safe.Cluster.Network.Reconnect(safe.Old.Id);
 safe.Cluster.Note($"n{safe.Old.Id} is reconnected");
 safe.Cluster.RunUntil(() => asked.IsCompleted, TimeSpan.FromSeconds(2));
-display($"reconnected: n{safe.Old.Id} is a {safe.Old.Role} of term {safe.Old.CurrentTerm}, and the read {Outcome(asked)}");
+display($"reconnected: n{safe.Old.Id} is a {safe.Old.Role} of term {safe.Old.CurrentTerm}, and the read {Heard(asked)}");
 var hint = (asked.Exception?.InnerException as SubmitFailedException)?.LeaderHint ?? safe.New.Id;
 var fresh = Answer(safe.Cluster, Read(safe.Cluster, safe.Cluster.Node(hint), "x"));
 safe.History.Ok(safeGet, fresh);
