@@ -5,7 +5,7 @@ namespace Workspace.Tests;
 
 // The gates are proven, not assumed: every mistake in each chapter's catalog (course/mutants/NN-slug.json) is planted
 // into the reference in turn, and the chapter's gate must fail on it. A survivor names a test the gate lacks.
-[Collection("builds")]
+[Collection("mutants")]
 public sealed class MutationTests
 {
     /// <summary>The authoring tool, built beside these tests (Workspace.Tests.csproj references it), which runs the mutants.</summary>

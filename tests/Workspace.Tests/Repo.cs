@@ -18,6 +18,18 @@ internal static class Repo
     public static TheoryData<int> ReadyChapters() => [.. Course.Available.Select(c => c.Number)];
 }
 
-/// <summary>The tests of this project that start builds share one collection, so they never build at once.</summary>
-[CollectionDefinition("builds", DisableParallelization = true)]
+/// <summary>
+/// The tests of this project that start builds share one collection, so they never build at once. It runs beside the
+/// other collections (the mutation suite above all): much of its time is spent waiting on processes, sockets and the
+/// real clock, and a 2-core machine would otherwise sit half idle for minutes.
+/// </summary>
+[CollectionDefinition("builds")]
 public sealed class BuildCollection;
+
+/// <summary>
+/// The mutation suite: it starts no build (its workers compile the reference's mutants in memory against the gates
+/// the test command built), so it runs beside the builds. Its verdicts do not depend on load: a kill counts only if
+/// the failing test fails again alone.
+/// </summary>
+[CollectionDefinition("mutants")]
+public sealed class MutantCollection;
