@@ -94,7 +94,7 @@ public sealed class ReadIndexTests
         leader.ServeReads();
         Reply(leader, 2, round: leader.ReadRound);
         leader.ServeReads();
-        Answer(first, "the first read's round was acknowledged by a majority");
+        Answer(first, "thesis §6.4: the first read's round was acknowledged by a majority (TODO(ch07) ReadIndex)");
         var roundBefore = leader.ReadRound;
 
         var second = leader.ReadAsync(KeyValueStore.Get("x"));
@@ -109,7 +109,7 @@ public sealed class ReadIndexTests
 
         Reply(leader, 2, round: leader.ReadRound);
         leader.ServeReads();
-        Answer(second, "the second read's own round is acknowledged");
+        Answer(second, "thesis §6.4: the second read's own round is acknowledged (TODO(ch07) ReadIndex)");
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class ReadIndexTests
         Reply(leader, 2, round: leader.ReadRound);
         leader.ServeReads();
 
-        Answer(read, "once the no-op commits, the read index is trustworthy and the round confirms it")
+        Answer(read, "thesis §6.4: once the no-op commits, the read index is trustworthy and the round confirms it (TODO(ch07) ReadIndex)")
             .ShouldBe("b", "the read sees the write the previous leader acknowledged (Linearizability, thesis §6.4) (TODO(ch07) ReadIndex)");
     }
 
@@ -157,7 +157,7 @@ public sealed class ReadIndexTests
 
         leader.ApplyCommitted();
         leader.ServeReads();
-        Answer(read, "applied up to the read index, the read is answered").ShouldBe("1", "the read sees the committed write");
+        Answer(read, "thesis §6.4: applied up to the read index, the read is answered (TODO(ch07) ReadIndex)").ShouldBe("1", "the read sees the committed write");
     }
 
     [Fact]
@@ -189,7 +189,7 @@ public sealed class ReadIndexTests
         node.ServeReads();
         node.ServeReads();
 
-        Answer(read, "thesis §6.4: in a cluster of one the leader is its own majority").ShouldBe("", "x was never written");
+        Answer(read, "thesis §6.4: in a cluster of one the leader is its own majority (TODO(ch07) ReadIndex)").ShouldBe("", "x was never written");
     }
 
     [Fact]
@@ -203,7 +203,7 @@ public sealed class ReadIndexTests
         leader.Dispatch(new Envelope(2, 1, new AppendEntriesReply(5, Success: false)));
 
         leader.Role.ShouldBe(Role.Follower, "§5.1: a reply with a newer term makes the leader a follower");
-        read.IsFaulted.ShouldBeTrue("a read the node can no longer confirm is failed at once, so its client asks the new leader");
+        read.IsFaulted.ShouldBeTrue("thesis §6.4: a read the node can no longer confirm is failed at once, so its client asks the new leader (TODO(ch07) Read)");
         read.Exception!.InnerException.ShouldBeOfType<SubmitFailedException>("the read fails as a command would");
     }
 
@@ -244,7 +244,7 @@ public sealed class ReadIndexTests
 
             cluster.Network.Reconnect(old.Id);
             cluster.RunUntil(() => read.IsCompleted, 2 * Second).ShouldBeTrue("back in touch, the old leader hears of the new term and gives up its read");
-            read.IsFaulted.ShouldBeTrue("the read was never confirmed: it fails, and the client asks the new leader");
+            read.IsFaulted.ShouldBeTrue("thesis §6.4: the read was never confirmed: it fails, and the client asks the new leader (TODO(ch07) ReadIndex)");
         }, raft: NoOpTests.Service, state: Reads.Queryable);
     }
 }

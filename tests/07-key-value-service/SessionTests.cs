@@ -81,7 +81,7 @@ public sealed class SessionTests
         log.In(session, 2, KeyValueStore.Append("x", "2")).ShouldBe("12", "command 2 is a new command: applied (TODO(ch07) Sessions)");
         log.In(session, 5, KeyValueStore.Append("x", "5")).ShouldBe("125", "a client may skip numbers (it gave up on some): a higher number is new (TODO(ch07) Sessions)");
 
-        log.Store.Sessions[session].LastSequence.ShouldBe(5, "the session remembers its latest command's number");
+        log.Store.Sessions[session].LastSequence.ShouldBe(5, "thesis §6.3: the session remembers its latest command's number (TODO(ch07) Sessions)");
     }
 
     [Fact]
@@ -191,6 +191,6 @@ public sealed class SessionTests
 
         answersTwo.ShouldBe(answersOne, "§5.4.3 with sessions: the same commands in the same order give the same answers on every server (TODO(ch07) ExpireSessions decides by the log alone)");
         two.Store.Sessions.ShouldBe(one.Store.Sessions, "and the same sessions");
-        one.Store.Sessions.Count.ShouldBe(2, "past the limit some sessions expired");
+        one.Store.Sessions.Count.ShouldBe(2, "thesis §6.3: past the limit some sessions expired (TODO(ch07) ExpireSessions)");
     }
 }

@@ -217,15 +217,18 @@ public sealed class LearnerCopyTests
             ran.ShouldContain("Done: notebook 04-committing-entries ran to the end", Case.Sensitive, ran);
             ran.ShouldContain("Leader Completeness", Case.Sensitive, $"its cell that breaks a rule on purpose shows the break on the learner's code too:\n{ran}");
 
-            // The live cluster of the learner's copy runs their chapter 6: every rule theirs.
+            // The live cluster of the learner's copy runs their latest chapter (7, the key-value service): every rule theirs.
             var (built, said) = Course.Commands.Run(copy, "dotnet", "build tools/cluster -v q -nologo", TimeSpan.FromMinutes(5));
-            built.ShouldBe(0, $"the live cluster builds on the learner's chapter 6:\n{said}");
-            var dll = Path.Combine(copy, "tools", "cluster", "bin", "chapters", "Debug", "net10.0", "Raft.Ch06.dll");
+            built.ShouldBe(0, $"the live cluster builds on the learner's chapter {last}:\n{said}");
+            var dll = Path.Combine(copy, "tools", "cluster", "bin", "chapters", "Debug", "net10.0", $"Raft.Ch{last:00}.dll");
             var bytes = await File.ReadAllBytesAsync(dll);
-            foreach (var todo in new[] { "01-LastLogIndex", "02-UpToDate", "03-AppendEntriesCheck", "04-CommitRule", "05-Persist", "06-AnswerClient" })
+            var marked = 0;
+            foreach (var todo in new[] { "01-LastLogIndex", "02-UpToDate", "03-AppendEntriesCheck", "04-CommitRule", "05-Persist", "06-AnswerClient", "07-Sessions", "07-ReadIndex" })
             {
-                ContainsUtf16(bytes, todo).ShouldBeTrue($"the learner's code of TODO {todo} is in the chapter 6 the live cluster runs ({dll})");
+                ContainsUtf16(bytes, todo).ShouldBeTrue($"the learner's code of TODO {todo} is in the chapter {last} the live cluster runs ({dll})");
+                marked++;
             }
+            marked.ShouldBe(8, "every marker was looked for");
             var (story, told) = Course.Commands.Run(copy, "dotnet", $"{Path.Combine(copy, "tools", "cluster", "bin", "chapters", "Debug", "net10.0", "cluster.dll")} --nodes 3 --keys 3",
                 TimeSpan.FromMinutes(2));
             story.ShouldBe(0, $"the live cluster tells its whole story on the learner's Raft:\n{told}");

@@ -16,12 +16,12 @@ public sealed class ProgressToolTests
     [Theory]
     [InlineData("`frob` is not a command, option or argument it knows.", "frob")]
     [InlineData("`check` needs a chapter number, like `check 1`.", "check")]
-    [InlineData("`hint x`: the chapter is a number from 1 to 6.", "hint", "x")]
-    [InlineData("`check 0`: the chapter is a number from 1 to 6.", "check", "0")]
-    [InlineData("`reset 9`: the chapter is a number from 1 to 6.", "reset", "9")]
+    [InlineData("`hint x`: the chapter is a number from 1 to 7.", "hint", "x")]
+    [InlineData("`check 0`: the chapter is a number from 1 to 7.", "check", "0")]
+    [InlineData("`reset 9`: the chapter is a number from 1 to 7.", "reset", "9")]
     [InlineData("`2` is not a command, option or argument it knows.", "compare", "1", "2")]
     [InlineData("Chapter 1 has no TODO called `Bogus`; its TODOs are", "hint", "1", "Bogus")]
-    [InlineData("`watch --chapter 7`: the chapter is a number from 1 to 6.", "watch", "--chapter", "7")]
+    [InlineData("`watch --chapter 8`: the chapter is a number from 1 to 7.", "watch", "--chapter", "8")]
     [InlineData("--against takes `chapters` (your code) or `solutions` (the reference).", "status", "--against", "mine")]
     public void Wrong_arguments_get_a_sentence_the_usage_and_exit_code_2(string sentence, params string[] args)
     {

@@ -1,6 +1,11 @@
 using System.Reflection;
 using Course;
 
+// No limit on the threads that run collections at once: with a limit, xunit runs async tests on a pool of that many
+// threads, and the mutation suite (which waits for its worker processes) and a builds test that waits on an async
+// call could take both of a 2-core machine's and wait on each other forever.
+[assembly: CollectionBehavior(MaxParallelThreads = -1)]
+
 namespace Workspace.Tests;
 
 internal static class Repo

@@ -63,7 +63,7 @@ public static class MessageCodec
         {
             RequestVote m => (nameof(RequestVote), new[] { m.Term, m.LastLogIndex, m.LastLogTerm }),
             RequestVoteReply m => (nameof(RequestVoteReply), [m.Term]),
-            AppendEntries m => (nameof(AppendEntries), [m.Term, m.PrevLogIndex, m.PrevLogTerm, m.LeaderCommit, .. m.Entries.Select(e => e.Term)]),
+            AppendEntries m => (nameof(AppendEntries), [m.Term, m.PrevLogIndex, m.PrevLogTerm, m.LeaderCommit, .. m.Entries.Where(e => e is not null).Select(e => e.Term)]),
             AppendEntriesReply m => (nameof(AppendEntriesReply), [m.Term, m.MatchIndex, m.ConflictIndex, m.ConflictTerm]),
             _ => ("", Array.Empty<long>()),
         };
