@@ -8,38 +8,39 @@ public sealed class CommandTests
 {
     private static readonly KeyValueStore Store = new();
 
-    [Theory]
-    [InlineData("put x 1")]
-    [InlineData("put x a value with spaces")]
-    [InlineData("append log entry")]
-    [InlineData("get x")]
-    [InlineData("register")]
-    [InlineData("session 3 1 put x 1")]
-    [InlineData("session 3 17 get x")]
-    public void A_command_the_store_can_apply_is_accepted(string command) =>
-        Store.Validate(command).ShouldBeNull($"'{command}' is a command the store applies");
-
-    [Theory]
-    [InlineData("", "empty")]
-    [InlineData("frobnicate x", "not put")]
-    [InlineData("put x", "not put")]
-    [InlineData("get", "not put")]
-    [InlineData("get x y", "not put")]
-    [InlineData("register me", "not put")]
-    [InlineData("noop", "leader's own entry")]
-    [InlineData("session 3 1 register", "session's command")]
-    [InlineData("session 3 1 session 3 2 put x 1", "session's command")]
-    [InlineData("session 0 1 put x 1", "whole numbers above 0")]
-    [InlineData("session 3 -1 put x 1", "whole numbers above 0")]
-    [InlineData("session x 1 put x 1", "whole numbers above 0")]
-    [InlineData("put x line\nbreak", "control characters")]
-    [InlineData("put x \u0001", "control characters")]
-    public void A_command_the_store_cannot_apply_is_refused_with_a_reason(string command, string reason)
+    [Fact]
+    public void A_command_the_store_can_apply_is_accepted()
     {
-        var error = Store.Validate(command);
+        string[] commands = ["put x 1", "put x a value with spaces", "append log entry", "get x", "register", "session 3 1 put x 1", "session 3 17 get x"];
+        var checkedCommands = 0;
+        foreach (var command in commands)
+        {
+            Store.Validate(command).ShouldBeNull($"'{command}' is a command the store applies");
+            checkedCommands++;
+        }
+        checkedCommands.ShouldBe(commands.Length, "every command was checked");
+    }
 
-        error.ShouldNotBeNull($"'{command}' can never be applied: it must not enter the log");
-        error.ShouldContain(reason, Case.Sensitive, $"the refusal says why: {error}");
+    [Fact]
+    public void A_command_the_store_cannot_apply_is_refused_with_a_reason()
+    {
+        (string Command, string Reason)[] cases =
+        [
+            ("", "empty"), ("frobnicate x", "not put"), ("put x", "not put"), ("get", "not put"), ("get x y", "not put"),
+            ("register me", "not put"), ("noop", "leader's own entry"), ("session 3 1 register", "session's command"),
+            ("session 3 1 session 3 2 put x 1", "session's command"), ("session 0 1 put x 1", "whole numbers above 0"),
+            ("session 3 -1 put x 1", "whole numbers above 0"), ("session x 1 put x 1", "whole numbers above 0"),
+            ("put x line\nbreak", "control characters"), ("put x \u0001", "control characters"),
+        ];
+        var checkedCases = 0;
+        foreach (var (command, reason) in cases)
+        {
+            var error = Store.Validate(command);
+            error.ShouldNotBeNull($"'{command}' can never be applied: it must not enter the log");
+            error.ShouldContain(reason, Case.Sensitive, $"the refusal of '{command}' says why: {error}");
+            checkedCases++;
+        }
+        checkedCases.ShouldBe(cases.Length, "every command was checked");
     }
 
     [Fact]
