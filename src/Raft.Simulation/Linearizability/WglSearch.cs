@@ -111,11 +111,19 @@ internal static class WglSearch
         // The stack of choices: which node was placed, the value before it, and (for an unknown call) which return
         // bounded the window it was chosen from, to resume that window after it is undone.
         var stackNode = new int[n];
-        var stackState = new string?[n];
+        var stackState = new Value[n];
         var stackWindow = new int[n];
         var depth = 0;
         var placedOk = 0;
-        string? state = null;
+        var state = Value.Missing;
+        // Each operation's argument and output as hashed values, computed once: a step never touches a whole string.
+        var argument = new Value[n];
+        var output = new Value[n];
+        for (var i = 0; i < n; i++)
+        {
+            argument[i] = Value.Of(ops[i].Value);
+            output[i] = Value.Of(ops[i].Output);
+        }
 
         Deepest? deepest = null;
         var deepestOk = 0;
@@ -136,7 +144,7 @@ internal static class WglSearch
             if (steps > maxSteps || steps % ClockEvery == 0 && Stopwatch.GetTimestamp() > deadline)
             {
                 var why = steps > maxSteps ? $"{maxSteps:N0} steps" : budgetText;
-                return new Result(Verdict.GaveUp, null, deepest, lastStuck, steps, Stopwatch.GetElapsedTime(started), why);
+                return new Result(Verdict.GaveUp, null, WithState(deepest), lastStuck, steps, Stopwatch.GetElapsedTime(started), why);
             }
 
             if (window == None)
@@ -174,7 +182,7 @@ internal static class WglSearch
             }
             if (depth == 0)
             {
-                return new Result(Verdict.NotLinearizable, null, deepest, lastStuck, steps, Stopwatch.GetElapsedTime(started), null);
+                return new Result(Verdict.NotLinearizable, null, WithState(deepest), lastStuck, steps, Stopwatch.GetElapsedTime(started), null);
             }
             depth--;
             var undone = stackNode[depth];
@@ -194,9 +202,22 @@ internal static class WglSearch
         bool TryPlace(int node, int fromWindow)
         {
             var op = opOf[node];
-            if (!KeyValueModel.Step(ops[op], state, out var after))
+            Value after;
+            switch (ops[op].Kind)
             {
-                return false;
+                case OperationKind.Put:
+                    after = argument[op];
+                    break;
+                case OperationKind.Append:
+                    after = state.Append(argument[op]);
+                    break;
+                default:
+                    if (!state.Equals(output[op]))
+                    {
+                        return false;
+                    }
+                    after = state;
+                    break;
             }
             bits[op >> 6] |= 1UL << op;
             var hash = setHash ^ zobrist[op];
@@ -268,7 +289,33 @@ internal static class WglSearch
             {
                 others.Add(opOf[e]);
             }
-            return new Deepest([.. stackNode.Take(depth).Select(node => opOf[node])], state, opOf[stuckAt], [.. others]);
+            return new Deepest([.. stackNode.Take(depth).Select(node => opOf[node])], null, opOf[stuckAt], [.. others]);
+        }
+
+        // The value after the deepest prefix, as text, computed once at the end by replaying it (the search keeps only hashes).
+        Deepest? WithState(Deepest? d)
+        {
+            if (d is null)
+            {
+                return null;
+            }
+            string? text = null;
+            var builder = new System.Text.StringBuilder();
+            foreach (var i in d.Prefix)
+            {
+                switch (ops[i].Kind)
+                {
+                    case OperationKind.Put:
+                        builder.Clear().Append(ops[i].Value);
+                        text = "";
+                        break;
+                    case OperationKind.Append:
+                        builder.Append(ops[i].Value);
+                        text = "";
+                        break;
+                }
+            }
+            return d with { State = text is null ? null : builder.ToString() };
         }
     }
 
@@ -280,15 +327,70 @@ internal static class WglSearch
         return z ^ (z >> 31);
     }
 
-    private readonly record struct Configuration(ulong[] Bits, string? State, ulong SetHash);
+    private readonly record struct Configuration(ulong[] Bits, Value State, ulong SetHash);
 
     private sealed class ConfigurationComparer : IEqualityComparer<Configuration>
     {
         public static readonly ConfigurationComparer Instance = new();
 
         public bool Equals(Configuration x, Configuration y) =>
-            x.SetHash == y.SetHash && string.Equals(x.State, y.State, StringComparison.Ordinal) && x.Bits.AsSpan().SequenceEqual(y.Bits);
+            x.SetHash == y.SetHash && x.State.Equals(y.State) && x.Bits.AsSpan().SequenceEqual(y.Bits);
 
-        public int GetHashCode(Configuration c) => HashCode.Combine(c.SetHash, c.State is null ? -1 : string.GetHashCode(c.State, StringComparison.Ordinal));
+        public int GetHashCode(Configuration c) => HashCode.Combine(c.SetHash, c.State);
+    }
+
+    /// <summary>
+    /// A key's value as the search sees it: missing, or a string known by its length and two polynomial hashes (one modulo
+    /// the prime 2^61-1, one modulo 2^64, with different bases), so an append and a comparison cost O(1) however long the
+    /// value grows; a history of thousands of appends would otherwise copy and hash ever longer strings at every step.
+    /// Two different strings of one length collide in both hashes with a chance far below one in 2^100.
+    /// </summary>
+    private readonly record struct Value(bool IsMissing, long Length, ulong H1, ulong H2, ulong Pow1, ulong Pow2)
+    {
+        private const ulong Prime = (1UL << 61) - 1, Base1 = 1_000_003, Base2 = 0x100000001B3;
+
+        public static readonly Value Missing = new(true, 0, 0, 0, 1, 1);
+
+        // Equality ignores the powers: they follow from the length.
+        public bool Equals(Value other) => IsMissing == other.IsMissing && Length == other.Length && H1 == other.H1 && H2 == other.H2;
+
+        public override int GetHashCode() => HashCode.Combine(IsMissing, Length, H1, H2);
+
+        public static Value Of(string? text)
+        {
+            if (text is null)
+            {
+                return Missing;
+            }
+            ulong h1 = 0, h2 = 0, p1 = 1, p2 = 1;
+            foreach (var c in text)
+            {
+                h1 = Add(MulMod(h1, Base1), (ulong)c + 1);
+                h2 = h2 * Base2 + (ulong)c + 1;
+                p1 = MulMod(p1, Base1);
+                p2 *= Base2;
+            }
+            return new Value(false, text.Length, h1, h2, p1, p2);
+        }
+
+        /// <summary>This value (missing reads as "") followed by <paramref name="suffix"/>.</summary>
+        public Value Append(Value suffix) =>
+            IsMissing ? suffix with { IsMissing = false }
+            : new Value(false, Length + suffix.Length, Add(MulMod(H1, suffix.Pow1), suffix.H1), H2 * suffix.Pow2 + suffix.H2,
+                MulMod(Pow1, suffix.Pow1), Pow2 * suffix.Pow2);
+
+        private static ulong MulMod(ulong a, ulong b)
+        {
+            var product = (UInt128)a * b;
+            var folded = (ulong)(product & Prime) + (ulong)(product >> 61); // below 2 * Prime + 1
+            folded = folded >= Prime ? folded - Prime : folded;
+            return folded >= Prime ? folded - Prime : folded;
+        }
+
+        private static ulong Add(ulong a, ulong b)
+        {
+            var sum = a + b;
+            return sum >= Prime ? sum - Prime : sum;
+        }
     }
 }
