@@ -152,6 +152,9 @@ public sealed class HostileTests
         await cluster.Until(() => Task.FromResult(cluster.Logs.At(LogLevel.Warning).Any(w => w.Contains("refused the connection", StringComparison.Ordinal)
                                                                                               && w.Contains("talks only to processes that hold the key", StringComparison.Ordinal))),
             "a node holding the key says why it refuses node 3's messages");
+        await cluster.Until(() => Task.FromResult(cluster.Logs.At(LogLevel.Warning).Any(w => w.StartsWith("Node 3 refused the connection", StringComparison.Ordinal)
+                                                                                              && w.Contains("node 3 has no cluster key", StringComparison.Ordinal))),
+            "node 3, without a key, says in a sentence that its peers hold one it was not given");
         var third = await cluster[3].StatusAsync();
         third.LeaderId.ShouldBeNull("node 3 never heard from the leader: it holds no key");
         third.LogLength.ShouldBe(0, "and got no entries");

@@ -146,7 +146,7 @@ public sealed class NodeServer : IAsyncDisposable
         var remote = client.Client.RemoteEndPoint?.ToString() ?? "?";
         try
         {
-            if (await AdmitAsync(client.GetStream(), remote, cancellationToken))
+            if (await AdmitAsync(client, remote, cancellationToken))
             {
                 await ServeConnectionAsync(client.GetStream(), remote, cancellationToken);
             }
@@ -232,12 +232,24 @@ public sealed class NodeServer : IAsyncDisposable
 
     // With a cluster key, a connection speaks only after it proves it holds the key: a process that is not a member
     // cannot claim to be one (a forged RequestVote with a huge term would depose every leader).
-    private async Task<bool> AdmitAsync(Stream stream, string remote, CancellationToken cancellationToken)
+    private async Task<bool> AdmitAsync(TcpClient client, string remote, CancellationToken cancellationToken)
     {
         if (_options.ClusterKey is not { } key)
         {
+            // Without a key every caller is served, but one that opens with the handshake holds a key this node was not
+            // given: a misconfigured cluster, which deserves a sentence rather than a "bad frame". A peek reads nothing.
+            var start = new byte[64];
+            var seen = await client.Client.ReceiveAsync(start, SocketFlags.Peek, cancellationToken);
+            if (System.Text.Encoding.UTF8.GetString(start, 0, seen).Contains($"\"{nameof(WireMessage.PeerHello)}\"", StringComparison.OrdinalIgnoreCase))
+            {
+                Interlocked.Increment(ref _badFrames);
+                _logger.LogWarning("Node {Id} refused the connection from {Remote}: it opened with the cluster key handshake, but node {Id} has no cluster key; " +
+                                   "start every node of the cluster with the same --cluster-key", Id, remote, Id);
+                return false;
+            }
             return true;
         }
+        var stream = client.GetStream();
         try
         {
             var caller = await key.AcceptAsync(stream, Id, _options.MaxFrameLength, cancellationToken);
