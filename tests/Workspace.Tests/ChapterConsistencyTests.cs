@@ -7,6 +7,22 @@ namespace Workspace.Tests;
 public sealed class ChapterConsistencyTests
 {
     [Fact]
+    public void Every_gate_test_is_a_fact_the_fast_gate_runs()
+    {
+        var sep = Path.DirectorySeparatorChar;
+        var files = Directory.EnumerateDirectories(Path.Combine(Repo.Root, "tests"))
+            .Where(d => Path.GetFileName(d) is var name && (name == "Gate" || (name.Length > 3 && char.IsDigit(name[0]) && char.IsDigit(name[1]) && name[2] == '-')))
+            .SelectMany(d => Directory.EnumerateFiles(d, "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Contains($"{sep}obj{sep}", StringComparison.Ordinal) && !f.Contains($"{sep}bin{sep}", StringComparison.Ordinal))
+            .ToList();
+        files.Count.ShouldBeGreaterThan(30, "the gates' test files were found");
+
+        files.Where(f => File.ReadAllText(f).Contains("[Theory", StringComparison.Ordinal)).Select(f => Path.GetRelativePath(Repo.Root, f))
+            .ShouldBeEmpty("The watch's fast gate runs facts only: a theory shows there as not executed, so the watch and dotnet test would " +
+                           "disagree. Write a fact that goes through its cases and checks how many it checked");
+    }
+
+    [Fact]
     public void Solutions_and_starters_are_what_the_annotated_source_generates()
     {
         // In learner mode the learner is editing chapters/, so only solutions/ is compared.
