@@ -142,7 +142,8 @@ public sealed class NodeServer : IAsyncDisposable
     private async Task ServeAsync(TcpClient client, CancellationToken cancellationToken)
     {
         await Task.Yield(); // the accept loop goes back to accepting at once
-        var remote = client.Client.RemoteEndPoint?.ToString() ?? "?";
+        // A node that stops disposes its connections, possibly before this runs: a disposed TcpClient has no socket.
+        var remote = client.Client?.RemoteEndPoint?.ToString() ?? "?";
         try
         {
             if (await AdmitAsync(client, remote, cancellationToken))
@@ -237,8 +238,12 @@ public sealed class NodeServer : IAsyncDisposable
         {
             // Without a key every caller is served, but one that opens with the handshake holds a key this node was not
             // given: a misconfigured cluster, which deserves a sentence rather than a "bad frame". A peek reads nothing.
+            if (client.Client is not { } socket)
+            {
+                return false; // the node is stopping
+            }
             var start = new byte[64];
-            var seen = await client.Client.ReceiveAsync(start, SocketFlags.Peek, cancellationToken);
+            var seen = await socket.ReceiveAsync(start, SocketFlags.Peek, cancellationToken);
             if (System.Text.Encoding.UTF8.GetString(start, 0, seen).Contains($"\"{nameof(WireMessage.PeerHello)}\"", StringComparison.OrdinalIgnoreCase))
             {
                 Interlocked.Increment(ref _badFrames);

@@ -141,7 +141,8 @@ public sealed class NodeServer : IAsyncDisposable
     private async Task ServeAsync(TcpClient client, CancellationToken cancellationToken)
     {
         await Task.Yield(); // the accept loop goes back to accepting at once
-        var remote = client.Client.RemoteEndPoint?.ToString() ?? "?";
+        // A node that stops disposes its connections, possibly before this runs: a disposed TcpClient has no socket.
+        var remote = client.Client?.RemoteEndPoint?.ToString() ?? "?";
         try
         {
             await ServeConnectionAsync(client.GetStream(), remote, cancellationToken);
