@@ -149,8 +149,9 @@ internal static class Commands
             return 1;
         }
 #endif
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException || (timeout.IsCancellationRequested && e is IOException or System.Net.Sockets.SocketException or BadFrameException))
         {
+            // At the deadline the attempt in flight may end as a closed connection rather than a cancellation: the same.
             throw new TimeoutException($"No node of {clusterText} answered within {timeoutSeconds} s: is the cluster running, does a majority of it run, and does this client hold the cluster's key (--cluster-key) if it has one?");
         }
     }
