@@ -34,7 +34,6 @@ internal sealed class SimClient(SimCluster<RaftNode> cluster, int id, bool sessi
 
     private long? _session;
     private long _sequence;
-    private Op? _register;
     private Op? _current;
     private Task<string>? _attempt;
     private TimeSpan _attemptStarted;
@@ -120,7 +119,6 @@ internal sealed class SimClient(SimCluster<RaftNode> cluster, int id, bool sessi
     // simply expires unused.
     private void RegisterStep()
     {
-        _register ??= new Op(id, "register", "", null, KeyValueStore.RegisterCommand, cluster.Now);
         if (_attempt is { IsCompletedSuccessfully: true })
         {
             _session = long.Parse(_attempt.Result, System.Globalization.CultureInfo.InvariantCulture);

@@ -1,28 +1,8 @@
 namespace Raft.Simulation.Linearizability;
 
-/// <summary>The sequential specification the checker holds histories to: one key's value, null while missing.</summary>
+/// <summary>The key-value model's rules the search does not apply itself (WglSearch.TryPlace steps the hashed values); a value is null while missing.</summary>
 internal static class KeyValueModel
 {
-    /// <summary>
-    /// Applies <paramref name="op"/> to <paramref name="state"/>; false when a get's output is not the current value.
-    /// Missing stays distinct from "": a get that saw "" where nothing was written is wrong.
-    /// </summary>
-    public static bool Step(Operation op, string? state, out string? next)
-    {
-        switch (op.Kind)
-        {
-            case OperationKind.Put:
-                next = op.Value;
-                return true;
-            case OperationKind.Append:
-                next = (state ?? "") + op.Value;
-                return true;
-            default:
-                next = state;
-                return string.Equals(op.Output, state, StringComparison.Ordinal);
-        }
-    }
-
     /// <summary>
     /// Whether <paramref name="write"/> could have contributed to the value <paramref name="read"/> returned: a put's value
     /// starts it, an append's value is inside it. Over-approximate on purpose: minimisation never removes such a write
